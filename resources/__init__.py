@@ -1,0 +1,1 @@
+"""Small data shipped with Voice Desk, read through importlib.resources."""

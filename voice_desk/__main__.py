@@ -1,0 +1,3 @@
+from voice_desk.cli import main
+
+raise SystemExit(main())

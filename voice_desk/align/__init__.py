@@ -1,0 +1,1 @@
+"""Phone alignment: TextGrid io, the built-in aligner for the SVD sentence, the MFA backend."""

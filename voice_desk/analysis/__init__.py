@@ -1,0 +1,1 @@
+"""Analyses on explain results: per-phone relevance, dataset-level studies."""

@@ -1,0 +1,50 @@
+"""`voice-desk explain`: one recording -> verdict + attention-rollout relevance map."""
+
+from __future__ import annotations
+
+HELP = "explain one recording: probabilities and an attention-rollout relevance map (.npz, optional .png)"
+
+
+def add_arguments(parser) -> None:
+    from voice_desk.commands._common import add_model_argument
+
+    parser.add_argument("audio", help="WAV, FLAC, OGG or NSP file")
+    add_model_argument(parser)
+    parser.add_argument("--out", "-o", required=True, help="result file (.npz; keys documented in the README)")
+    parser.add_argument("--png", default=None, help="also write the study's picture (hue = relevance, brightness = power)")
+    parser.add_argument("--rendering", choices=("study", "heat"), default="study", help="picture style for --png")
+    parser.add_argument("--head-fusion", choices=("mean", "max", "min"), default="mean")
+    parser.add_argument("--discard-ratio", type=float, default=0.0, help="zero this share of the lowest attention")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def run(args) -> int:
+    import json
+    from pathlib import Path
+
+    from voice_desk.audio.load import load_recording
+    from voice_desk.commands._common import quiet_libraries
+    from voice_desk.errors import VoiceDeskError
+    from voice_desk.model.bundle import load_model
+    from voice_desk.model.engine import Engine
+
+    if not 0.0 <= args.discard_ratio < 1.0:
+        raise VoiceDeskError("--discard-ratio must be at least 0 and below 1.")
+    recording = load_recording(args.audio)  # fail on bad audio before the slow model load
+    quiet_libraries()
+    engine = Engine(load_model(args.model, device=args.device))
+    explanation = engine.explain(recording, head_fusion=args.head_fusion, discard_ratio=args.discard_ratio)
+    out = explanation.save_npz(Path(args.out))
+    if args.png:
+        from voice_desk.model.relevance_image import save_png
+
+        save_png(explanation, args.png, rendering=args.rendering)
+    if args.json:
+        print(json.dumps(explanation.to_record(), indent=2))
+    else:
+        from voice_desk.commands.predict import describe
+
+        print(describe(explanation.prediction))
+        print(f"relevance map: {explanation.patch_relevance.shape[0]} x {explanation.patch_relevance.shape[1]} patches "
+              f"-> {out}" + (f", picture -> {args.png}" if args.png else ""))
+    return 0

@@ -1,0 +1,1 @@
+"""Datasets: the Saarbruecken Voice Database, CSV manifests, label maps, speaker-disjoint splits."""

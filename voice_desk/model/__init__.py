@@ -1,0 +1,1 @@
+"""Models: bundles (load/save + model card), features, rollout, the predict/explain engine."""

@@ -1,0 +1,223 @@
+"""Model bundles: find, load and save AST models.
+
+A *bundle* is a folder with HF ``save_pretrained`` files (safetensors only) plus the
+model card ``voice_desk.json``. Loading also accepts any HF AST checkpoint folder and
+hub ids (cached by huggingface_hub after the first download, usable offline after that).
+Pickled weights (``pytorch_model.bin``) are never loaded: unpickling runs arbitrary code.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from voice_desk.errors import ModelNotFoundError, NotAModelError, UnsafeModelError
+from voice_desk.model.card import CARD_FILE, DEFAULT_BASE, PATHOLOGY_LABELS, ModelCard
+
+if TYPE_CHECKING:  # pragma: no cover
+    import torch
+
+log = logging.getLogger(__name__)
+
+AST_MODEL_TYPE = "audio-spectrogram-transformer"
+SAFE_WEIGHTS = ("model.safetensors", "model.safetensors.index.json")
+PICKLE_WEIGHTS = ("pytorch_model.bin", "pytorch_model.bin.index.json")
+
+
+@dataclass
+class LoadedModel:
+    """An AST model ready to run, with its feature extractor and card."""
+
+    model: "torch.nn.Module"
+    feature_extractor: object
+    source: str
+    device: str
+    card: ModelCard | None
+    head_loaded: bool
+    """False when the classification head was freshly initialised at load time."""
+
+    @property
+    def config(self):
+        return self.model.config
+
+    @property
+    def labels(self) -> list[str]:
+        cfg = self.model.config
+        return [str(cfg.id2label[i]) for i in range(cfg.num_labels)]
+
+    @property
+    def max_length(self) -> int:
+        return int(self.model.config.max_length)
+
+    @property
+    def name(self) -> str:
+        if self.card and self.card.configuration:
+            return f"{self.card.configuration} ({Path(self.source).name})"
+        return Path(self.source).name if os.path.isdir(self.source) else self.source
+
+    @property
+    def gives_verdict(self) -> bool:
+        """True only for a trained healthy/pathological model: the only kind whose output
+        may be shown as a probability of pathology."""
+        labels = tuple(sorted(label.lower() for label in self.labels))
+        trained = self.head_loaded and (self.card is None or self.card.head_trained)
+        return labels == PATHOLOGY_LABELS and trained
+
+    @property
+    def pathological_index(self) -> int | None:
+        lowered = [label.lower() for label in self.labels]
+        return lowered.index("pathological") if "pathological" in lowered else None
+
+    @contextmanager
+    def attention(self, implementation: str):
+        """Run the block with ``implementation`` ('eager' or 'sdpa') attention, then restore."""
+        previous = self.model.config._attn_implementation
+        if previous == implementation:
+            yield
+            return
+        self.model.set_attn_implementation(implementation)
+        try:
+            yield
+        finally:
+            self.model.set_attn_implementation(previous)
+
+
+def is_local_source(source: str) -> bool:
+    """A folder on disk rather than a hub id ("org/name")."""
+    return (os.path.exists(os.path.expanduser(source)) or source.startswith(("/", ".", "~"))
+            or "\\" in source or source.count("/") > 1)
+
+
+def check_model_folder(folder: Path) -> dict:
+    """Validate a local folder and return its config dict, or raise a clear error."""
+    if not folder.exists():
+        raise ModelNotFoundError("the model folder does not exist.", path=folder,
+                                 hint="Choose a folder made by Voice Desk's training or an AST checkpoint folder.")
+    if not folder.is_dir():
+        raise NotAModelError("a model is a folder, not a single file.", path=folder,
+                             hint="Choose the folder that holds config.json and model.safetensors.")
+    config_path = folder / "config.json"
+    if not config_path.is_file():
+        raise NotAModelError("this folder is not a model (it has no config.json).", path=folder,
+                             hint="Choose a folder made by Voice Desk's training or an AST checkpoint folder.")
+    try:
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise NotAModelError(f"config.json cannot be read ({exc}).", path=folder,
+                             hint="The folder is damaged; copy it again.") from exc
+    if config.get("model_type") != AST_MODEL_TYPE:
+        raise NotAModelError(
+            f"this is a '{config.get('model_type', 'unknown')}' model, not an Audio Spectrogram Transformer.",
+            path=folder, hint="Voice Desk works with AST models only.")
+    if not any((folder / name).is_file() for name in SAFE_WEIGHTS):
+        if any((folder / name).is_file() for name in PICKLE_WEIGHTS):
+            raise UnsafeModelError(
+                "the weights are stored as a pickle file (pytorch_model.bin), which Voice Desk never opens "
+                "because it can run hidden code.", path=folder,
+                hint="Convert the model to safetensors with a trusted tool, or ask its author for model.safetensors.")
+        raise NotAModelError("the folder has a config.json but no model weights (model.safetensors).", path=folder,
+                             hint="Copy the whole model folder again.")
+    return config
+
+
+def load_model(source: str | Path = DEFAULT_BASE, device: str | None = None,
+               attn_implementation: str = "sdpa") -> LoadedModel:
+    """Load a bundle folder, an HF AST checkpoint folder, or a hub id.
+
+    Prediction uses ``sdpa`` attention; explanations switch to ``eager`` per call with
+    :meth:`LoadedModel.attention`, so one loaded model serves both.
+    """
+    from voice_desk.model.device import pick_device
+
+    source = str(source)
+    local = Path(os.path.expanduser(source))
+    card = None
+    if is_local_source(source):
+        check_model_folder(local)
+        try:
+            card = ModelCard.load(local)
+        except ValueError as exc:
+            raise NotAModelError(f"its model card {CARD_FILE} cannot be read ({exc}).", path=local,
+                                 hint="Copy the bundle folder again.") from exc
+        target = str(local.resolve())
+    else:
+        target = source
+    device = pick_device(device)
+    model, extractor, head_loaded = _from_pretrained(target, attn_implementation)
+    model.to(device).eval()
+    return LoadedModel(model=model, feature_extractor=extractor, source=target, device=device, card=card,
+                       head_loaded=head_loaded)
+
+
+def _from_pretrained(target: str, attn_implementation: str):
+    from transformers import ASTFeatureExtractor, ASTForAudioClassification
+    from transformers.utils import logging as hf_logging
+
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    try:
+        model, info = ASTForAudioClassification.from_pretrained(
+            target, attn_implementation=attn_implementation, use_safetensors=True, output_loading_info=True)
+        try:
+            extractor = ASTFeatureExtractor.from_pretrained(target)
+        except OSError:
+            # A checkpoint saved without its preprocessor config: build the extractor the
+            # model was made for from the model's own config.
+            extractor = ASTFeatureExtractor(num_mel_bins=model.config.num_mel_bins,
+                                            max_length=model.config.max_length)
+    except OSError as exc:
+        if os.path.isdir(target):
+            raise NotAModelError(f"the model cannot be loaded ({exc}).", path=target,
+                                 hint="Copy the whole model folder again.") from exc
+        raise ModelNotFoundError(
+            f"the model '{target}' is not on this computer and could not be downloaded.",
+            hint=("Connect to the internet once to download it (it is then kept in the Hugging Face cache, "
+                  "~/.cache/huggingface, and works offline), or copy a model folder onto this computer and "
+                  "choose that folder (Models > Import... in the window, or --model FOLDER).")) from exc
+    finally:
+        hf_logging.set_verbosity(verbosity)
+    missing = list(info.get("missing_keys", []))
+    head_loaded = not any(key.startswith("classifier") for key in missing)
+    if missing:
+        log.warning("%s: weights not in the checkpoint, freshly initialised: %s", target, missing)
+    return model, extractor, head_loaded
+
+
+def save_bundle(loaded_or_model, folder: str | Path, card: ModelCard, feature_extractor=None) -> Path:
+    """Write a bundle folder: safetensors weights, config, preprocessor config and card."""
+    model = getattr(loaded_or_model, "model", loaded_or_model)
+    extractor = feature_extractor or getattr(loaded_or_model, "feature_extractor", None)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(folder, safe_serialization=True)
+    if extractor is not None:
+        extractor.save_pretrained(folder)
+    card.labels = [str(model.config.id2label[i]) for i in range(model.config.num_labels)]
+    card.max_length = int(model.config.max_length)
+    card.save(folder)
+    return folder
+
+
+def build_model(config_overrides: dict | None = None, labels=PATHOLOGY_LABELS, base_config: str | None = None):
+    """An AST with random weights from the shipped base-model config (or ``base_config``),
+    with ``config_overrides`` applied: for benchmarks and tests."""
+    from importlib import resources
+
+    from transformers import ASTConfig, ASTForAudioClassification
+
+    if base_config is None:
+        text = resources.files("voice_desk.resources").joinpath("ast_base_config.json").read_text()
+    else:
+        text = Path(base_config).read_text()
+    data = {k: v for k, v in json.loads(text).items() if not k.startswith("_")}
+    data.update(config_overrides or {})
+    if labels is not None:
+        data["num_labels"] = len(labels)
+        data["id2label"] = {i: label for i, label in enumerate(labels)}
+        data["label2id"] = {label: i for i, label in enumerate(labels)}
+    return ASTForAudioClassification(ASTConfig(**data))

@@ -1,0 +1,81 @@
+"""Predict and explain: recordings in, verdicts and relevance maps out.
+
+Predictions run with ``sdpa`` attention in batches. Explanations switch the same loaded
+model to ``eager`` attention for one forward pass and stream the rollout through hooks.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from voice_desk import __version__
+from voice_desk.audio.recording import Recording
+from voice_desk.model.bundle import LoadedModel
+from voice_desk.model.features import FRAME_SHIFT_S, PatchGrid, denormalise, model_inputs
+from voice_desk.model.result import Explanation, Prediction
+from voice_desk.model.rollout import RolloutRecorder
+
+
+class Engine:
+    """Runs one loaded model. Not thread-safe: use one engine per worker thread."""
+
+    def __init__(self, loaded: LoadedModel):
+        self.loaded = loaded
+        self.grid = PatchGrid.from_config(loaded.config)
+
+    def _prediction(self, probabilities: np.ndarray, recording: Recording, warnings: list[str]) -> Prediction:
+        loaded = self.loaded
+        verdict = loaded.gives_verdict
+        index = loaded.pathological_index
+        return Prediction(model=loaded.name, labels=loaded.labels, probabilities=probabilities,
+                          gives_verdict=verdict,
+                          pathology_probability=float(probabilities[index]) if verdict else None,
+                          source=str(recording.path) if recording.path else recording.name, warnings=warnings)
+
+    def _forward(self, batch: np.ndarray):
+        import torch
+
+        values = torch.from_numpy(batch).to(self.loaded.device)
+        logits = self.loaded.model(input_values=values).logits.float()
+        return torch.softmax(logits, dim=-1).cpu().numpy()
+
+    def predict(self, recordings: list[Recording], batch_size: int = 8) -> list[Prediction]:
+        """Probabilities for each recording, ``batch_size`` clips per forward pass."""
+        import torch
+
+        out: list[Prediction] = []
+        with torch.inference_mode(), self.loaded.attention("sdpa"):
+            for start in range(0, len(recordings), batch_size):
+                chunk = recordings[start:start + batch_size]
+                inputs = model_inputs(chunk, self.loaded.feature_extractor)
+                probs = self._forward(np.stack([i.values for i in inputs]))
+                out.extend(self._prediction(p, r, i.warnings) for p, r, i in zip(probs, chunk, inputs))
+        return out
+
+    def explain(self, recording: Recording, head_fusion: str = "mean", discard_ratio: float = 0.0,
+                progress: Callable[[float], None] | None = None,
+                cancelled: Callable[[], bool] | None = None) -> Explanation:
+        """Prediction plus the attention-rollout relevance map for one recording.
+
+        Raises :class:`voice_desk.model.rollout.Cancelled` if ``cancelled()`` turns True.
+        """
+        import torch
+
+        loaded = self.loaded
+        (inp,) = model_inputs([recording], loaded.feature_extractor)
+        recorder = RolloutRecorder(loaded.model, head_fusion, discard_ratio, progress=progress, cancelled=cancelled)
+        with torch.inference_mode(), loaded.attention("eager"), recorder:
+            probs = self._forward(inp.values[None])[0]
+            relevance = recorder.relevance()[0].cpu().numpy()
+        patch_map = relevance.reshape(self.grid.shape)
+        frame_map = self.grid.to_frames(patch_map)[: inp.n_frames]
+        settings = {"head_fusion": head_fusion, "discard_ratio": discard_ratio, "residual": 0.5,
+                    "model": loaded.source, "configuration": loaded.card.configuration if loaded.card else None,
+                    "max_length": loaded.max_length, "attention": "eager, streamed rollout",
+                    "sample_rate": recording.sample_rate, "app_version": __version__}
+        return Explanation(prediction=self._prediction(probs, recording, inp.warnings), log_mel=inp.values,
+                           log_mel_power=denormalise(inp.values[: inp.n_frames], loaded.feature_extractor),
+                           patch_relevance=patch_map.astype(np.float32), frame_relevance=frame_map,
+                           n_frames=inp.n_frames, frame_shift=FRAME_SHIFT_S, settings=settings)

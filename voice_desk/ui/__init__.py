@@ -1,0 +1,1 @@
+"""The Qt desktop layer. Only this package may import Qt."""
