@@ -1,0 +1,63 @@
+"""Relevance per phone: how much of the model's attention falls on each phone interval."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from voice_desk.align.tiers import Interval
+
+
+@dataclass(frozen=True)
+class PhoneRelevance:
+    phone: str
+    start: float
+    end: float
+    mean_relevance: float
+    """Mean relevance over the phone's frames and all mel bins."""
+    share: float
+    """The phone's part of the utterance's total relevance (0..1; spoken phones sum to <= 1)."""
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+def phone_relevance(frame_relevance: np.ndarray, frame_shift: float, phones: list[Interval],
+                    include_silence: bool = False) -> list[PhoneRelevance]:
+    """Per-phone relevance from a (frames x mel) relevance map.
+
+    A frame belongs to the phone containing its centre (frame i covers
+    i*shift .. i*shift + 25 ms; its centre is at i*shift + 12.5 ms).
+    """
+    per_frame = np.asarray(frame_relevance, dtype=np.float64).mean(axis=1)
+    centres = np.arange(per_frame.size) * frame_shift + 0.0125
+    total = float(per_frame.sum()) or 1.0
+    out = []
+    for interval in phones:
+        if interval.is_silence and not include_silence:
+            continue
+        mask = (centres >= interval.start) & (centres < interval.end)
+        if not mask.any():  # a phone shorter than a frame: take the nearest frame
+            mask = np.zeros_like(per_frame, dtype=bool)
+            mask[min(int(np.argmin(np.abs(centres - (interval.start + interval.end) / 2))), per_frame.size - 1)] = True
+        values = per_frame[mask]
+        out.append(PhoneRelevance(interval.label, interval.start, interval.end, float(values.mean()),
+                                  float(values.sum() / total)))
+    return out
+
+
+def write_csv(rows_by_model: dict[str, list[PhoneRelevance]], path: str | Path) -> Path:
+    """One row per (model, phone): model, phone, start, end, duration, mean_relevance, share."""
+    path = Path(path)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["model", "phone", "start_s", "end_s", "duration_s", "mean_relevance", "share"])
+        for model, rows in rows_by_model.items():
+            for r in rows:
+                writer.writerow([model, r.phone, f"{r.start:.4f}", f"{r.end:.4f}", f"{r.duration:.4f}",
+                                 f"{r.mean_relevance:.6g}", f"{r.share:.6g}"])
+    return path
