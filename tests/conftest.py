@@ -12,6 +12,13 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+
+def pytest_configure(config):
+    """Keep tests away from the user's real Voice Desk folder."""
+    import tempfile
+
+    os.environ["VOICE_DESK_HOME"] = tempfile.mkdtemp(prefix="voice-desk-home-")
+
 import numpy as np
 import pytest
 import soundfile as sf
