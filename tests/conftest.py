@@ -12,18 +12,18 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import numpy as np
+import pytest
+import soundfile as sf
 
+RATE = 16_000
 def pytest_configure(config):
     """Keep tests away from the user's real Voice Desk folder."""
     import tempfile
 
     os.environ["VOICE_DESK_HOME"] = tempfile.mkdtemp(prefix="voice-desk-home-")
 
-import numpy as np
-import pytest
-import soundfile as sf
 
-RATE = 16_000
 TINY_CONFIG = {"hidden_size": 32, "num_hidden_layers": 2, "num_attention_heads": 4,
                "intermediate_size": 64, "max_length": 256}
 
