@@ -17,6 +17,8 @@ import pytest
 import soundfile as sf
 
 RATE = 16_000
+
+
 def pytest_configure(config):
     """Keep tests away from the user's real Voice Desk folder."""
     import tempfile
