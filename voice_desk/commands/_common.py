@@ -17,9 +17,6 @@ def add_model_argument(parser, multiple: bool = False) -> None:
 
 def quiet_libraries() -> None:
     """Keep transformers' progress bars and advisories out of the user's terminal."""
-    import warnings
-
-    warnings.filterwarnings("ignore", message="At least one mel filter has all zero values")
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,6 +161,9 @@ def _from_pretrained(target: str, attn_implementation: str):
 
     verbosity = hf_logging.get_verbosity()
     hf_logging.set_verbosity_error()
+    # Kaldi's 128 mel filters on a 512-point FFT leave the lowest filter empty; transformers
+    # warns about it on every load. It is how AST was trained, not a problem to report.
+    warnings.filterwarnings("ignore", message="At least one mel filter has all zero values")
     try:
         model, info = ASTForAudioClassification.from_pretrained(
             target, attn_implementation=attn_implementation, use_safetensors=True, output_loading_info=True)

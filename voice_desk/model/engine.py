@@ -1,7 +1,8 @@
 """Predict and explain: recordings in, verdicts and relevance maps out.
 
 Predictions run with ``sdpa`` attention in batches. Explanations switch the same loaded
-model to ``eager`` attention for one forward pass and stream the rollout through hooks.
+model to the ``voice_desk_rollout`` attention (eager arithmetic, weights fused over heads
+block by block) for one forward pass and stream the rollout through hooks.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from voice_desk.audio.recording import Recording
 from voice_desk.model.bundle import LoadedModel
 from voice_desk.model.features import FRAME_SHIFT_S, PatchGrid, denormalise, model_inputs
 from voice_desk.model.result import Explanation, Prediction
-from voice_desk.model.rollout import RolloutRecorder
+from voice_desk.model.rollout import RolloutRecorder, register_rollout_attention
 
 
 class Engine:
@@ -66,14 +67,14 @@ class Engine:
         loaded = self.loaded
         (inp,) = model_inputs([recording], loaded.feature_extractor)
         recorder = RolloutRecorder(loaded.model, head_fusion, discard_ratio, progress=progress, cancelled=cancelled)
-        with torch.inference_mode(), loaded.attention("eager"), recorder:
+        with torch.inference_mode(), loaded.attention(register_rollout_attention()), recorder:
             probs = self._forward(inp.values[None])[0]
             relevance = recorder.relevance()[0].cpu().numpy()
         patch_map = relevance.reshape(self.grid.shape)
         frame_map = self.grid.to_frames(patch_map)[: inp.n_frames]
         settings = {"head_fusion": head_fusion, "discard_ratio": discard_ratio, "residual": 0.5,
                     "model": loaded.source, "configuration": loaded.card.configuration if loaded.card else None,
-                    "max_length": loaded.max_length, "attention": "eager, streamed rollout",
+                    "max_length": loaded.max_length, "attention": "voice_desk_rollout (eager arithmetic), streamed",
                     "sample_rate": recording.sample_rate, "app_version": __version__}
         return Explanation(prediction=self._prediction(probs, recording, inp.warnings), log_mel=inp.values,
                            log_mel_power=denormalise(inp.values[: inp.n_frames], loaded.feature_extractor),
