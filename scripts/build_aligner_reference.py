@@ -46,7 +46,12 @@ def main() -> int:
         "words": [[round(w.start, 5), round(w.end, 5), w.label] for w in rendition.words],
         "phones": [[round(p.start, 5), round(p.end, 5), p.label] for p in rendition.phones],
     }
-    (out / "reference.json").write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    lines = ",\n".join(f" {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in record.items()
+                        if k not in ("words", "phones"))
+    for key in ("words", "phones"):
+        rows = ",\n".join(f"  {json.dumps(r, ensure_ascii=False)}" for r in record[key])
+        lines += f',\n "{key}": [\n{rows}\n ]'
+    (out / "reference.json").write_text("{\n" + lines + "\n}\n", encoding="utf-8")
     print(f"wrote {out / 'reference.wav'} ({rendition.duration:.2f} s) and reference.json "
           f"({sum(not p.is_silence for p in rendition.phones)} phones)")
     return 0
