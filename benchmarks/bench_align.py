@@ -44,7 +44,8 @@ RATES = [105, 115, 125, 160, 175, 190, 205]
 PITCHES = [20, 30, 40, 60, 70, 85]
 OTHER_TEXTS = ["Der Nordwind und die Sonne stritten sich, wer von ihnen beiden wohl der Stärkere wäre.",
                "Heute ist schönes Frühlingswetter.", "Guten Abend, wie war Ihr Tag?",
-               "Morgen fahren wir nach Berlin.", "Aaaaaaaaaaaaaaaa."]
+               "Morgen fahren wir nach Berlin.", "Aaaaaaaaaaaaaaaa.", "Wo ist der Bahnhof, bitte?",
+               "Guten Tag, wie heißen Sie?", "Uuuuuuuuuuuuuuu."]
 
 
 # --- degradations -------------------------------------------------------------------------
@@ -207,8 +208,9 @@ def main() -> int:
         print(f"{'':18s} naive    {stats(naive)}")
     print(f"\n{'ALL':18s} builtin  {stats(all_errors)}")
     print(f"{'':18s} naive    {stats(all_naive)}")
+    low = sum(c < 0.5 for c in confidences)
     print(f"confidence on the sentence: min {min(confidences):.2f}, p10 {np.percentile(confidences, 10):.2f}, "
-          f"median {np.median(confidences):.2f}")
+          f"median {np.median(confidences):.2f}; below 0.5 (warned): {low} of {len(confidences)}")
 
     others = []
     from voice_desk.align.espeak_render import render as speak
@@ -223,12 +225,13 @@ def main() -> int:
     others.append(("white noise", 0.1 * rng.standard_normal(t.size)))
     others.append(("reference reversed", ref.samples[::-1].copy()))
     print("\nconfidence on audio that is not the sentence:")
-    worst = 0.0
+    worst, warned = 0.0, 0
     for name, x in others:
         al = align_builtin(recording_from_array(np.asarray(x, np.float32), RATE))
         worst = max(worst, al.confidence)
+        warned += bool(al.warnings)
         print(f"  {name:40s} {al.confidence:.2f}{'  warned' if al.warnings else ''}")
-    print(f"  highest: {worst:.2f}")
+    print(f"  highest: {worst:.2f}; warned: {warned} of {len(others)}")
 
     # speed on a 3 s clip
     y = np.concatenate([np.zeros(int(0.5 * RATE)), render(SENTENCE, voice="de+m3", rate=125).samples])
@@ -243,7 +246,7 @@ def main() -> int:
     feats, _ = frame_features(y)
     cost = dtw.distance_matrix(_prepared_reference().features, feats)
     start = time.perf_counter()
-    dtw.accumulate(cost)
+    dtw.accumulate(cost, 0.0)
     vectorised = time.perf_counter() - start
     start = time.perf_counter()
     python_dtw(cost)

@@ -73,3 +73,13 @@ def test_cli_module_imports_nothing_heavy():
             "print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_audio_without_the_sentence_gets_no_textgrid(tmp_path, capsys):
+    from conftest import tone
+
+    path = tmp_path / "tone.wav"
+    sf.write(path, tone(2.0), 16000)
+    assert main(["align", str(path)]) == 1
+    assert "No speech was found" in capsys.readouterr().err
+    assert not (tmp_path / "tone.TextGrid").exists()

@@ -52,6 +52,16 @@ def mel_filterbank(n_mels: int = N_MELS, n_fft: int = N_FFT, rate: int = RATE,
     return np.clip(np.minimum(rising, falling), 0.0, None)
 
 
+@lru_cache(maxsize=1)
+def _hann() -> np.ndarray:
+    return np.hanning(WINDOW).astype(np.float32)
+
+
+@lru_cache(maxsize=1)
+def _mel_t() -> np.ndarray:
+    return np.ascontiguousarray(mel_filterbank().T, dtype=np.float32)
+
+
 def mel_energies(samples: np.ndarray) -> np.ndarray:
     """(frames, N_MELS) mel power of 25 ms Hann frames every 5 ms, frame i centred at i*HOP."""
     x = np.asarray(samples, dtype=np.float32)
@@ -61,9 +71,11 @@ def mel_energies(samples: np.ndarray) -> np.ndarray:
     if padded.size < WINDOW:
         padded = np.pad(padded, (0, WINDOW - padded.size))
     frames = np.lib.stride_tricks.sliding_window_view(padded, WINDOW)[::HOP][:n_frames]
-    spectrum = np.fft.rfft(frames * np.hanning(WINDOW).astype(np.float32), n=N_FFT, axis=1)
+    from scipy.fft import rfft  # single precision: twice as fast as numpy's, plenty for 5 ms frames
+
+    spectrum = rfft(frames * _hann(), n=N_FFT, axis=1)
     power = spectrum.real ** 2 + spectrum.imag ** 2
-    return power @ mel_filterbank().T.astype(np.float32)
+    return power @ _mel_t()
 
 
 def frame_features(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -51,6 +51,9 @@ def run(args) -> int:
             recording = load_recording(source)
             alignment = align(recording, backend=args.backend, transcript=args.transcript or SENTENCE,
                               mfa=args.mfa, timeout=args.timeout)
+            if not alignment.spoken_phones():
+                raise VoiceDeskError("nothing to align, so no TextGrid was written: " + " ".join(alignment.warnings),
+                                     path=source)
             write_textgrid(alignment, target)
             written.add(target.resolve())
         except VoiceDeskError as exc:
