@@ -100,7 +100,7 @@ class MatchScores:
     worst_word: float = 0.0  # the same, for the reference word where it is highest
 
     def confidence(self) -> float:
-        """0..1: a logistic model of "this is the sentence", fitted in the benchmark's way.
+        """0..1: a logistic model of "this is the sentence" on renditions made as in the benchmark.
 
         Fitted on 120 synthetic renditions of the sentence (other espeak voices, rates, pitches,
         noise, jitter, breathiness, creak) against 102 of 17 other texts (other sentences, words
@@ -174,14 +174,12 @@ def align_builtin(recording: Recording) -> Alignment:
     bounds = _enforce_min_durations(bounds, labels, duration)
     phones = [Interval(float(a), float(b), lab) for a, b, lab in zip(bounds[:-1], bounds[1:], labels) if b - a > 1e-6]
 
-    ends = {round(p.end, 6): k + 1 for k, p in enumerate(ref.phones)}  # reference boundary -> bounds index
-    starts = {round(p.start, 6): k for k, p in enumerate(ref.phones)}
+    ref_bounds = np.array([ref.phones[0].start] + [p.end for p in ref.phones])  # reference time of each bound
     words = []
-    for w in ref.words:
-        if w.is_silence:
-            continue
-        a, b = bounds[starts[round(w.start, 6)]], bounds[ends[round(w.end, 6)]]
-        words.append(Interval(float(a), float(b), w.label))
+    for w in ref.words:  # a word starts and ends on phone boundaries: take the nearest ones
+        if not w.is_silence:
+            a, b = (bounds[int(np.argmin(np.abs(ref_bounds - t)))] for t in (w.start, w.end))
+            words.append(Interval(float(a), float(b), w.label))
     words = _fill_gaps(words, duration)
 
     spoken = [p for p in phones if p.label]
