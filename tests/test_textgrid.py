@@ -67,6 +67,12 @@ def test_textgrid_without_phone_tier_is_refused(tmp_path):
         read_textgrid(path, audio_duration=1.2)
 
 
+def test_textgrid_with_an_empty_phone_tier_is_refused(tmp_path):
+    path = mfa_style_textgrid(tmp_path / "a.TextGrid", tiers=(("words", []), ("phones", [])))
+    with pytest.raises(TextGridError, match="no labelled phones"):
+        read_textgrid(path, audio_duration=1.2)
+
+
 @pytest.mark.parametrize("content", ["this is not a textgrid\n", 'File type = "ooTextFile"\nObject class = "TextGrid"\nxmin = oops\n', ""])
 def test_malformed_file_is_a_clear_error(tmp_path, content):
     path = tmp_path / "bad.TextGrid"
