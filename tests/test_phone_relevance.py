@@ -108,3 +108,13 @@ def test_phones_command_reports_a_textgrid_that_does_not_fit(sentence_wav, tiny_
     grid = mfa_style_textgrid(tmp_path / "other.TextGrid", xmax=9.0)
     assert main(["phones", str(sentence_wav), "--model", str(tiny_bundle), "--textgrid", str(grid)]) == 2
     assert "belongs to another recording" in capsys.readouterr().err
+
+
+def test_phones_beyond_the_model_window_are_left_out_with_a_note(tmp_path, tiny_bundle, capsys):
+    path = tmp_path / "late.wav"  # speech from 1.2 s: the tiny model sees only 2.56 s
+    sf.write(path, np.pad(load_reference().samples, (int(1.2 * 16000), 1600)), 16000)
+    assert main(["phones", str(path), "--model", str(tiny_bundle)]) == 0
+    text = capsys.readouterr().out
+    assert "lie beyond the model's window" in text
+    rows = [line for line in text.splitlines() if line[:1] not in ("p", "w", "#")]
+    assert 0 < len(rows) < 22 and all(float(r.split()[1]) < 2.56 for r in rows)
