@@ -85,18 +85,13 @@ def add_breath(x, rng, level):
 
 
 def add_creak(x, rng, f_creak):
-    """Creak: irregular low-rate pulsing of the amplitude (vocal fry)."""
+    """Creak: irregular low-rate pulsing of the amplitude (vocal fry), pulse spacing ±30 %."""
     period = RATE / f_creak
     t = np.arange(x.size)
-    jittered = np.cumsum(1 + 0.3 * rng.standard_normal(int(x.size / period) + 2)) * period
-    gate = np.zeros(x.size)
-    for c in jittered[jittered < x.size]:
-        gate += np.exp(-0.5 * ((t - c) / (0.15 * period)) ** 2) if False else 0
-    idx = np.searchsorted(jittered, t)
-    prev = jittered[np.clip(idx - 1, 0, jittered.size - 1)]
-    phase = np.clip((t - prev) / period, 0, 1)
-    gate = 0.25 + 0.75 * np.exp(-phase * 6)
-    return x * gate
+    pulses = np.cumsum(1 + 0.3 * rng.standard_normal(int(x.size / period) + 2)) * period
+    previous = pulses[np.clip(np.searchsorted(pulses, t) - 1, 0, pulses.size - 1)]
+    phase = np.clip((t - previous) / period, 0, 1)
+    return x * (0.25 + 0.75 * np.exp(-phase * 6))
 
 
 def pad_silence(x, rng, lead, trail, floor_db=-55):
