@@ -34,7 +34,8 @@ def tier(name, entries):
     out = [f'    item []:', f'        class = "IntervalTier"', f'        name = "{name}"', '        xmin = 0',
            f'        xmax = {duration}', f'        intervals: size = {len(rows)}']
     for i, (s, e, l) in enumerate(rows, 1):
-        out += [f'        intervals [{i}]:', f'            xmin = {s}', f'            xmax = {e}', f'            text = "{l}"']
+        out += [f'        intervals [{i}]:', f'            xmin = {s}', f'            xmax = {e}',
+                f'            text = "{l}"']
     return out
 lines = ['File type = "ooTextFile"', 'Object class = "TextGrid"', '', 'xmin = 0', f'xmax = {duration}',
          'tiers? <exists>', 'size = 2', 'item []:'] + tier("words", [(0.2, 0.7, "Guten")]) + tier("phones", phones)

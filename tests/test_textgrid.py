@@ -73,7 +73,10 @@ def test_textgrid_with_an_empty_phone_tier_is_refused(tmp_path):
         read_textgrid(path, audio_duration=1.2)
 
 
-@pytest.mark.parametrize("content", ["this is not a textgrid\n", 'File type = "ooTextFile"\nObject class = "TextGrid"\nxmin = oops\n', ""])
+BROKEN_HEADER = 'File type = "ooTextFile"\nObject class = "TextGrid"\nxmin = oops\n'
+
+
+@pytest.mark.parametrize("content", ["this is not a textgrid\n", BROKEN_HEADER, ""])
 def test_malformed_file_is_a_clear_error(tmp_path, content):
     path = tmp_path / "bad.TextGrid"
     path.write_text(content, encoding="utf-8")

@@ -142,7 +142,7 @@ def align_mfa(recording: Recording, transcript: str, mfa: str | os.PathLike | No
             result = _run(command, timeout)
         except subprocess.TimeoutExpired as exc:
             raise MfaTimeoutError(f"MFA did not finish within {timeout:.0f} s and was stopped.", path=recording.path,
-                                  hint="Try again with a longer timeout (--timeout), or use --backend builtin.") from exc
+                                  hint="Try again with a longer --timeout, or use --backend builtin.") from exc
         except OSError as exc:
             raise MfaNotFoundError(f"MFA at {program} could not be started ({exc}).", hint=INSTALL_HINT) from exc
         output = (result.stderr or "") + "\n" + (result.stdout or "")
