@@ -59,6 +59,9 @@ def read_textgrid(path: str | Path, audio_duration: float | None = None) -> Alig
             hint="Choose the TextGrid made for this recording, or align the recording again.")
     end = audio_duration if audio_duration is not None else duration
     phones = _intervals(grid.getTier(phones_name), end)
+    if not any(not p.is_silence for p in phones):
+        raise TextGridError(f"its tier '{phones_name}' has no labelled phones.", path=path,
+                            hint="Align the recording again (voice-desk align), or label the phones in Praat.")
     words = _intervals(grid.getTier(words_name), end) if words_name else [Interval(0.0, end, "")]
     return Alignment(words=words, phones=phones, duration=end, source=str(path))
 

@@ -61,3 +61,25 @@ def write_csv(rows_by_model: dict[str, list[PhoneRelevance]], path: str | Path) 
                 writer.writerow([model, r.phone, f"{r.start:.4f}", f"{r.end:.4f}", f"{r.duration:.4f}",
                                  f"{r.mean_relevance:.6g}", f"{r.share:.6g}"])
     return path
+
+
+def relevance_table(explanations: dict, phones: list[Interval],
+                    include_silence: bool = False) -> tuple[dict[str, list[PhoneRelevance]], list[str]]:
+    """Per-phone relevance for each model's explanation of one recording, on the same phones.
+
+    ``explanations`` maps a model name to its :class:`voice_desk.model.result.Explanation`.
+    Phones that start after the frames a model analysed (a recording longer than the model's
+    window) are left out for every model, and a note says so. Returns (rows per model, notes).
+    """
+    notes: list[str] = []
+    if not explanations:
+        return {}, notes
+    analysed = min(e.n_frames * e.frame_shift for e in explanations.values())
+    kept = [p for p in phones if p.start < analysed]
+    dropped = [p for p in phones if p.start >= analysed and not p.is_silence]
+    if dropped:
+        notes.append(f"{len(dropped)} phones after {analysed:.2f} s lie beyond the model's window and are not "
+                     "in the table.")
+    table = {name: phone_relevance(e.frame_relevance, e.frame_shift, kept, include_silence=include_silence)
+             for name, e in explanations.items()}
+    return table, notes

@@ -1,0 +1,120 @@
+"""Per-phone relevance: the numbers, the CSV, and `voice-desk phones` with real tiny models."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from test_textgrid import mfa_style_textgrid
+from voice_desk.align.reference import load_reference
+from voice_desk.align.tiers import Interval
+from voice_desk.analysis.phone_relevance import phone_relevance, relevance_table, write_csv
+from voice_desk.cli import main
+
+SHIFT = 0.01
+PHONES = [Interval(0.0, 0.10, ""), Interval(0.10, 0.20, "a"), Interval(0.20, 0.25, "s"), Interval(0.25, 0.40, "")]
+
+
+def relevance_map(n_frames=40, hot=(10, 20), value=5.0):
+    m = np.ones((n_frames, 8))
+    m[hot[0]:hot[1]] = value
+    return m
+
+
+def test_mean_and_share_follow_the_relevant_frames():
+    rows = phone_relevance(relevance_map(), SHIFT, PHONES)
+    assert [r.phone for r in rows] == ["a", "s"]
+    a, s = rows
+    # frame i's centre is at i*10 ms + 12.5 ms: frames 9..18 belong to "a", 19..23 to "s"
+    assert a.mean_relevance == pytest.approx((5 * 9 + 1) / 10)
+    assert s.mean_relevance == pytest.approx((5 * 1 + 4) / 5)
+    total = 10 * 5 + 30 * 1
+    assert a.share == pytest.approx(46 / total) and s.share == pytest.approx(9 / total)
+    assert a.duration == pytest.approx(0.1)
+    covering = PHONES[:-1] + [Interval(0.25, 0.45, "")]  # through the last frame's centre (402.5 ms)
+    with_silence = phone_relevance(relevance_map(), SHIFT, covering, include_silence=True)
+    assert sum(r.share for r in with_silence) == pytest.approx(1.0)
+
+
+def test_phone_shorter_than_a_frame_takes_the_nearest_frame():
+    rows = phone_relevance(relevance_map(), SHIFT, [Interval(0.151, 0.152, "t")])
+    assert rows[0].mean_relevance == 5.0
+
+
+class FakeExplanation:
+    def __init__(self, frames, n_frames=None):
+        self.frame_relevance = frames
+        self.n_frames = n_frames or frames.shape[0]
+        self.frame_shift = SHIFT
+
+
+def test_table_per_model_and_csv(tmp_path):
+    later = PHONES[:-1] + [Interval(0.25, 0.30, "t"), Interval(0.30, 0.55, "n")]
+    table, notes = relevance_table({"m1": FakeExplanation(relevance_map()),
+                                    "m2": FakeExplanation(relevance_map(hot=(20, 25)))}, later)
+    assert list(table) == ["m1", "m2"]
+    assert [r.phone for r in table["m1"]] == ["a", "s", "t", "n"]
+    assert table["m2"][1].share > table["m1"][1].share  # m2 looks at "s"
+    short, notes = relevance_table({"m1": FakeExplanation(relevance_map(n_frames=30))}, later)
+    assert [r.phone for r in short["m1"]] == ["a", "s", "t"] and "1 phones after 0.30 s" in notes[0]
+    path = write_csv(table, tmp_path / "t.csv")
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["model"], r["phone"]) for r in rows][:3] == [("m1", "a"), ("m1", "s"), ("m1", "t")]
+    assert len(rows) == 8 and float(rows[0]["duration_s"]) == pytest.approx(0.1)
+
+
+@pytest.fixture
+def sentence_wav(tmp_path):
+    path = tmp_path / "take.wav"
+    sf.write(path, np.pad(load_reference().samples, (3200, 1600)), 16000)
+    return path
+
+
+def test_phones_command_compares_two_models_with_builtin_alignment(sentence_wav, tiny_bundle,
+                                                                   tiny_bundle_finetuned, tmp_path, capsys):
+    out = tmp_path / "phones.csv"
+    code = main(["phones", str(sentence_wav), "--model", str(tiny_bundle), "--model", str(tiny_bundle_finetuned),
+                 "--csv", str(out)])
+    text = capsys.readouterr().out
+    assert code == 0
+    assert "phones from builtin (approximate, confidence" in text
+    assert "mean #2" in text and str(tiny_bundle_finetuned) in text
+    with open(out, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    models = {r["model"] for r in rows}
+    assert models == {str(tiny_bundle), str(tiny_bundle_finetuned)}
+    first = [r["phone"] for r in rows if r["model"] == str(tiny_bundle)]
+    assert first[:4] == ["ɡ", "uː", "t", "ə"]
+    shares = [float(r["share"]) for r in rows if r["model"] == str(tiny_bundle)]
+    assert 0.5 < sum(shares) <= 1.0 + 1e-6
+    assert all(float(r["mean_relevance"]) > 0 for r in rows)
+
+
+def test_phones_command_uses_the_textgrid_beside_the_audio(sentence_wav, tiny_bundle, capsys):
+    duration = sf.info(sentence_wav).duration
+    mfa_style_textgrid(sentence_wav.with_suffix(".TextGrid"), xmax=duration,
+                       tiers=(("words", [(0.2, 0.7, "Guten")]), ("phones", [(0.2, 0.4, "ɡ"), (0.4, 0.7, "uː")])))
+    assert main(["phones", str(sentence_wav), "--model", str(tiny_bundle)]) == 0
+    text = capsys.readouterr().out
+    assert f"phones from {sentence_wav.with_suffix('.TextGrid')}" in text
+    assert [line.split()[0] for line in text.splitlines()[2:4]] == ["ɡ", "uː"]
+
+
+def test_phones_command_reports_a_textgrid_that_does_not_fit(sentence_wav, tiny_bundle, tmp_path, capsys):
+    grid = mfa_style_textgrid(tmp_path / "other.TextGrid", xmax=9.0)
+    assert main(["phones", str(sentence_wav), "--model", str(tiny_bundle), "--textgrid", str(grid)]) == 2
+    assert "belongs to another recording" in capsys.readouterr().err
+
+
+def test_phones_beyond_the_model_window_are_left_out_with_a_note(tmp_path, tiny_bundle, capsys):
+    path = tmp_path / "late.wav"  # speech from 1.2 s: the tiny model sees only 2.56 s
+    sf.write(path, np.pad(load_reference().samples, (int(1.2 * 16000), 1600)), 16000)
+    assert main(["phones", str(path), "--model", str(tiny_bundle)]) == 0
+    text = capsys.readouterr().out
+    assert "lie beyond the model's window" in text
+    rows = [line for line in text.splitlines() if line[:1] not in ("p", "w", "#")]
+    assert 0 < len(rows) < 22 and all(float(r.split()[1]) < 2.56 for r in rows)
