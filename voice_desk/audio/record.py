@@ -30,7 +30,7 @@ from typing import Callable, Protocol
 
 import numpy as np
 
-from voice_desk.audio.devices import AudioDeviceError, load_sounddevice
+from voice_desk.audio.devices import NO_INPUT, AudioDeviceError, load_sounddevice
 from voice_desk.errors import AudioError
 
 BlockCallback = Callable[[np.ndarray], None]
@@ -76,6 +76,9 @@ def block_level(block: np.ndarray, elapsed_s: float = 0.0) -> BlockLevel:
     if block.size == 0:
         return BlockLevel(FLOOR_DB, FLOOR_DB, 0, elapsed_s)
     magnitude = np.abs(block)
+    if not np.isfinite(magnitude).all():  # a broken driver: count it as clipping, not as NaN dB
+        magnitude = np.nan_to_num(magnitude, nan=1.0, posinf=1.0)
+        block = np.clip(np.nan_to_num(block, nan=1.0, posinf=1.0, neginf=-1.0), -1.0, 1.0)
     peak = float(magnitude.max())
     rms = float(np.sqrt(np.mean(np.square(block, dtype=np.float64))))
     return BlockLevel(_db(peak), _db(rms), int(np.count_nonzero(magnitude >= CLIP_LEVEL)), elapsed_s)
@@ -156,6 +159,8 @@ class SoundDeviceSource:
         try:
             info = sd.query_devices(device, kind="input") if device is None else sd.query_devices(device)
         except Exception as error:  # noqa: BLE001 - PortAudioError/ValueError: no such input
+            if device is None:
+                raise AudioDeviceError(NO_INPUT) from error
             raise AudioDeviceError("The chosen sound input device cannot be opened.",
                                    hint="Choose another input device, or check that the microphone is connected.") from error
         if int(info["max_input_channels"]) < 1:
@@ -214,10 +219,16 @@ def _create_exclusive(path: Path) -> int:
 def create_take_file(target: Path, now: datetime | None = None) -> tuple[Path, int]:
     """Create a new, empty take file and return (path, fd).
 
-    ``target`` is a folder (a unique ``take-YYYYmmdd-HHMMSS[-N].wav`` is chosen in it) or a
-    file path that must not exist yet.
+    ``target`` is a folder (a unique ``take-YYYYmmdd-HHMMSS[-N].wav`` is chosen in it; it is
+    created if needed) or a ``.wav`` file path that must not exist yet.
     """
     target = Path(target)
+    if target.suffix.lower() != ".wav" and not target.exists():
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise AudioError(f"The folder for takes cannot be created ({error.strerror}).", path=target,
+                             hint="Choose a folder you can write to.") from error
     if target.is_dir():
         for suffix in range(1, 10_000):
             path = target / take_name(now, suffix)
@@ -426,9 +437,11 @@ class Recorder:
         if self.frames == 0 and self.path is not None:
             self.path.unlink(missing_ok=True)  # nothing recorded: leave no empty file behind
         self.take = take
-        self._done.set()
-        if self.on_finished is not None:
-            self.on_finished(take)
+        try:
+            if self.on_finished is not None:
+                self.on_finished(take)
+        finally:
+            self._done.set()  # after the callback: wait() returning means everything is done
 
 
 # --- crash recovery -----------------------------------------------------------------------
