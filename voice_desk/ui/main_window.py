@@ -79,6 +79,9 @@ class MainWindow(QMainWindow):
 
     def __init__(self, player=None, record_source_factory=None, extra_models: list[str] | None = None):
         super().__init__()
+        from voice_desk.ui.error_report import setup_logging
+
+        self.log_path = setup_logging()
         self.setWindowTitle("Voice Desk")
         self.setAcceptDrops(True)
         self.record_source_factory = record_source_factory
