@@ -10,7 +10,7 @@ import soundfile as sf
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QSettings, Qt  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
 
 from voice_desk.audio.record import ArraySource  # noqa: E402
 from voice_desk.ui import recorder_dialog  # noqa: E402
@@ -25,12 +25,9 @@ def sine(seconds, amp=0.5, rate=RATE):
 
 
 @pytest.fixture(autouse=True)
-def isolated_settings(tmp_path_factory):
-    """QSettings go to a temporary folder, never the user's configuration."""
-    folder = str(tmp_path_factory.mktemp("settings"))
-    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
-        QSettings.setPath(fmt, QSettings.Scope.UserScope, folder)
-    yield
+def isolated_settings(tmp_path_factory, monkeypatch):
+    """Each test gets its own Voice Desk folder, so remembered settings start empty."""
+    monkeypatch.setenv("VOICE_DESK_HOME", str(tmp_path_factory.mktemp("home")))
 
 
 def make_dialog(qtbot, folder, samples, realtime=False, block=1024):

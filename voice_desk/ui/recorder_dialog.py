@@ -16,7 +16,7 @@ from typing import Callable
 
 import threading
 
-from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QComboBox, QDialog, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget)
@@ -29,17 +29,17 @@ from voice_desk.ui.level_meter import LevelMeter
 __all__ = ["RecorderDialog", "recording_available", "PROMPT"]
 
 PROMPT = "Guten Morgen, wie geht es Ihnen?"
-FOLDER_KEY = "recorder/takes_folder"
+FOLDER_KEY = "takes_folder"
 MAX_SECONDS_KEY = "recorder/max_seconds"
 DEVICE_KEY = "recorder/device_name"
 DEFAULT_MAX_SECONDS = 30.0
 
 
 def _settings() -> QSettings:
-    app = QCoreApplication.instance()
-    if app is not None and app.organizationName() and app.applicationName():
-        return QSettings()
-    return QSettings("Voice Desk", "Voice Desk")
+    """The window's settings file: the main window reads the same ``takes_folder`` key."""
+    from voice_desk.ui.settings import app_settings
+
+    return app_settings()
 
 
 class RecorderDialog(QDialog):
@@ -168,6 +168,8 @@ class RecorderDialog(QDialog):
             default = next((i for i, d in enumerate(devices) if d.is_default), 0)
         for label, device in entries:
             self.device_combo.addItem(label, device)
+        if not entries:
+            self.device_combo.addItem("(no input device)", None)
         match = self.device_combo.findText(previous)
         if match >= 0:
             self.device_combo.setCurrentIndex(match)
@@ -185,6 +187,7 @@ class RecorderDialog(QDialog):
         self.stop_button.setEnabled(recording)
         for widget in (self.device_combo, self.max_spin, self.folder_button):
             widget.setEnabled(not recording)
+        self.device_combo.setEnabled(self._available and not recording)
 
     def _elapsed_text(self, seconds: float) -> str:
         return f"{seconds:4.1f} s of {self.max_spin.value():.0f} s"
