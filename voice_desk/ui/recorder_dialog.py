@@ -86,7 +86,7 @@ class RecorderDialog(QDialog):
         self.max_spin.setSuffix(" s")
         self.max_spin.setValue(float(settings.value(MAX_SECONDS_KEY, DEFAULT_MAX_SECONDS, type=float)))
         self.max_spin.setToolTip("Recording stops by itself after this long")
-        self.max_spin.valueChanged.connect(lambda v: _settings().setValue(MAX_SECONDS_KEY, float(v)))
+        self.max_spin.valueChanged.connect(self._max_changed)
 
         self.folder_edit = QLineEdit(str(self._folder))
         self.folder_edit.setReadOnly(True)
@@ -188,6 +188,11 @@ class RecorderDialog(QDialog):
         for widget in (self.device_combo, self.max_spin, self.folder_button):
             widget.setEnabled(not recording)
         self.device_combo.setEnabled(self._available and not recording)
+
+    def _max_changed(self, value: float) -> None:
+        _settings().setValue(MAX_SECONDS_KEY, float(value))
+        if not self.is_recording:
+            self.elapsed_label.setText(self._elapsed_text(0.0))
 
     def _elapsed_text(self, seconds: float) -> str:
         return f"{seconds:4.1f} s of {self.max_spin.value():.0f} s"
