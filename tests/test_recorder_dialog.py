@@ -82,6 +82,21 @@ def test_maximum_duration_stops_the_take(qtbot, tmp_path):
     assert "maximum duration" in dialog.status_label.text()
 
 
+def test_check_level_shows_the_input_without_writing_a_file(qtbot, tmp_path):
+    dialog = make_dialog(qtbot, tmp_path, sine(20.0, amp=0.25), realtime=True, block=800)
+    qtbot.mouseClick(dialog.monitor_button, Qt.MouseButton.LeftButton)
+    assert dialog.monitor_button.isChecked()
+    qtbot.waitUntil(lambda: dialog.level_meter.peak_db > -13, timeout=30_000)
+    assert dialog.level_meter.peak_db == pytest.approx(-12.04, abs=0.1)
+    assert list(tmp_path.iterdir()) == []
+    with qtbot.waitSignal(dialog.take_saved, timeout=30_000):   # Record takes over the input
+        qtbot.mouseClick(dialog.record_button, Qt.MouseButton.LeftButton)
+        assert not dialog.monitor_button.isChecked() and dialog._monitor is None
+        wait_for_frames(qtbot, dialog, 800)
+        qtbot.mouseClick(dialog.stop_button, Qt.MouseButton.LeftButton)
+    assert len(list(tmp_path.glob("take-*.wav"))) == 1
+
+
 def test_two_takes_never_overwrite_each_other(qtbot, tmp_path):
     dialog = make_dialog(qtbot, tmp_path, sine(0.2))
     paths = []

@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDoubleSpinBox, QFileDialog, 
                                QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget)
 
 from voice_desk.audio.devices import list_input_devices, recording_available
-from voice_desk.audio.record import BlockLevel, Recorder, SoundDeviceSource, Take, recover_take, unfinished_takes
+from voice_desk.audio.record import (BlockLevel, Recorder, SoundDeviceSource, Take, block_level, recover_take,
+                                     unfinished_takes)
 from voice_desk.errors import VoiceDeskError
 from voice_desk.ui.level_meter import LevelMeter
 
@@ -111,7 +112,12 @@ class RecorderDialog(QDialog):
         self.stop_button.clicked.connect(self.stop_recording)
         self.close_button = QPushButton("Close")
         self.close_button.clicked.connect(self.reject)
+        self.monitor_button = QPushButton("Check level")
+        self.monitor_button.setCheckable(True)
+        self.monitor_button.setToolTip("Show the input level without recording, to set the microphone gain")
+        self.monitor_button.toggled.connect(self._monitor_toggled)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.monitor_button)
         buttons.addWidget(self.record_button)
         buttons.addWidget(self.stop_button)
         buttons.addStretch(1)
@@ -140,6 +146,7 @@ class RecorderDialog(QDialog):
         self._poll = QTimer(self)
         self._poll.setInterval(33)
         self._poll.timeout.connect(self._collect)
+        self._monitor = None
         self.refresh_devices()
         self._set_recording(False)
         self._recover_interrupted_takes()
@@ -185,6 +192,7 @@ class RecorderDialog(QDialog):
         self.record_button.setEnabled(self._available and not recording)
         self.record_button.setToolTip("" if self._available else self._unavailable_reason)
         self.stop_button.setEnabled(recording)
+        self.monitor_button.setEnabled(self._available and not recording)
         for widget in (self.device_combo, self.max_spin, self.folder_button):
             widget.setEnabled(not recording)
         self.device_combo.setEnabled(self._available and not recording)
@@ -214,6 +222,7 @@ class RecorderDialog(QDialog):
     def start_recording(self) -> None:
         if self.is_recording or not self._available:
             return
+        self.monitor_button.setChecked(False)   # one stream on the microphone at a time
         device = self.device_combo.currentData()
         _settings().setValue(DEVICE_KEY, self.device_combo.currentText())
         try:
@@ -240,16 +249,45 @@ class RecorderDialog(QDialog):
             return
         self._show_status(f"Recording to {path.name} … read the sentence aloud, then press Stop.")
 
+    def _monitor_toggled(self, on: bool) -> None:
+        """Level only, no file: the source feeds the mailbox until switched off."""
+        if self._monitor is not None:
+            monitor, self._monitor = self._monitor, None
+            monitor.stop()
+            if not self.is_recording:
+                self._poll.stop()
+                self.level_meter.reset()
+        if not on:
+            return
+        mailbox = self._mailbox = _LevelMailbox()
+        try:
+            source = (self._source_factory or SoundDeviceSource)(self.device_combo.currentData())
+            source.start(lambda block: mailbox.put_level(block_level(block)),
+                         lambda error: mailbox.put_monitor_end(error))
+        except Exception as error:  # noqa: BLE001 - shown as a sentence, never a traceback
+            self._show_status(str(error) if isinstance(error, VoiceDeskError) else f"The input cannot be opened: {error}",
+                              error=True)
+            self.monitor_button.setChecked(False)
+            return
+        self._monitor = source
+        self.level_meter.reset()
+        self._poll.start()
+
     def stop_recording(self) -> None:
         if self._recorder is not None:
             self._recorder.stop()
 
     def _collect(self) -> None:
         """UI thread, on the poll timer: show the newest level; wrap up a finished take."""
-        level, take = self._mailbox.take_all()
+        level, take, monitor_end = self._mailbox.take_all()
         if level is not None:
             self.level_meter.set_level(level.peak_db, level.rms_db, level.clipped)
-            self.elapsed_label.setText(self._elapsed_text(level.elapsed_s))
+            if self.is_recording:
+                self.elapsed_label.setText(self._elapsed_text(level.elapsed_s))
+        if monitor_end is not None and self._monitor is not None:
+            self.monitor_button.setChecked(False)
+            if monitor_end:
+                self._show_status(monitor_end, error=True)
         if take is not None:
             self._on_take_finished(take)
 
@@ -257,7 +295,8 @@ class RecorderDialog(QDialog):
         if self._recorder is None or self._recorder.take is not take:
             return  # already handled (dialog closed while recording)
         self._recorder = None
-        self._poll.stop()
+        if self._monitor is None:
+            self._poll.stop()
         self.last_take = take
         self._set_recording(False)
         self.elapsed_label.setText(self._elapsed_text(take.duration))
@@ -289,6 +328,7 @@ class RecorderDialog(QDialog):
 
     def done(self, result: int) -> None:  # noqa: D401 - Qt API
         """Closing while recording stops and keeps the take first (nothing is ever lost)."""
+        self.monitor_button.setChecked(False)
         recorder = self._recorder
         if recorder is not None:
             recorder.stop()
@@ -305,6 +345,7 @@ class _LevelMailbox:
         self._lock = threading.Lock()
         self._level: BlockLevel | None = None
         self._take: Take | None = None
+        self._monitor_end: str | None = None
 
     def put_level(self, level: BlockLevel) -> None:
         with self._lock:
@@ -318,8 +359,13 @@ class _LevelMailbox:
         with self._lock:
             self._take = take
 
-    def take_all(self) -> tuple[BlockLevel | None, Take | None]:
+    def put_monitor_end(self, error: str | None) -> None:
         with self._lock:
-            level, take, self._level, self._take = self._level, self._take, None, None
-            return level, take
+            self._monitor_end = error or ""
+
+    def take_all(self) -> tuple[BlockLevel | None, Take | None, str | None]:
+        with self._lock:
+            news = self._level, self._take, self._monitor_end
+            self._level, self._take, self._monitor_end = None, None, None
+            return news
 
