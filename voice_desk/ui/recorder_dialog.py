@@ -59,6 +59,7 @@ class RecorderDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Record a take")
         self.setModal(False)
+        self.setMinimumWidth(520)
         self._source_factory = source_factory
         self._device_lister = device_lister
         self._recorder: Recorder | None = None
