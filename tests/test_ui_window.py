@@ -190,3 +190,20 @@ def test_playing_without_a_sound_device_says_why(qtbot, make_window, clip, monke
     open_and_wait(qtbot, window, clip)
     window.play_all_action.trigger()
     assert "No sound output device was found." in window.last_message
+
+
+def test_help_opens_the_clearly_labelled_synthetic_demo_with_its_tiers(qtbot, make_window):
+    from voice_desk.ui.main_window import demo_recording_path
+    from voice_desk.ui.settings import recent_files
+
+    demo = demo_recording_path()
+    assert demo.is_file() and demo.stat().st_size < 200_000
+    window = make_window()
+    window.demo_action.trigger()
+    qtbot.waitUntil(lambda: window.recording is not None, timeout=WAIT_MS)
+    assert window.recording.original_rate == 16000
+    assert "synthetic" in window.info_bar.text() and "not a patient recording" in window.info_bar.text()
+    words = [w.label for w in window.alignment.spoken_words()]
+    assert words == ["Guten", "Morgen", "wie", "geht", "es", "Ihnen"]
+    assert "ɔ" in [p.label for p in window.alignment.phones]
+    assert recent_files() == []                                # the demo is not a patient file
