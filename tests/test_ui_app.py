@@ -87,3 +87,23 @@ def test_agreement_cases_follow_the_study():
     assert agreement_case("healthy", "pathological", "pathological") == "X"
     assert agreement_case("healthy", "healthy", "pathological") == "A"
     assert agreement_case("healthy", "pathological", "healthy") == "B"
+
+
+def test_models_run_in_their_own_process_so_the_window_never_imports_torch(clip, fresh_home, tiny_bundle):
+    code = ("import sys, time\n"
+            "from voice_desk.ui.app import application, start_window\n"
+            "def main():\n"
+            f"    app = application(); w = start_window({str(clip)!r}, models=[{str(tiny_bundle)!r}])\n"
+            "    end = time.time() + 120\n"
+            "    while time.time() < end and not (w.explanations and not w.is_busy()):\n"
+            "        app.processEvents(); time.sleep(0.005)\n"
+            "    print(len(w.explanations), 'torch' in sys.modules, 'transformers' in sys.modules)\n"
+            "    w.close()\n"
+            "if __name__ == '__main__':\n"
+            "    main()\n")
+    script = fresh_home.parent / "run_window.py"
+    script.write_text(code)
+    done = subprocess.run([sys.executable, str(script)], env=_env(fresh_home), capture_output=True, text=True,
+                          timeout=180)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-3:] == ["1", "False", "False"]

@@ -20,8 +20,10 @@ class JobCancelled(Exception):
 
 def is_cancellation(exc: BaseException) -> bool:
     """The engine's ``rollout.Cancelled`` (checked by name: importing it would import torch)."""
+    from voice_desk.model.model_process import JobCancelledError
+
     kind = type(exc)
-    return isinstance(exc, JobCancelled) or (kind.__name__ == "Cancelled" and kind.__module__ == "voice_desk.model.rollout")
+    return isinstance(exc, (JobCancelled, JobCancelledError)) or (kind.__name__ == "Cancelled" and kind.__module__ == "voice_desk.model.rollout")
 
 
 class JobSignals(QObject):
@@ -102,9 +104,11 @@ class JobRunner(QObject):
     def busy(self) -> bool:
         return bool(self.running)
 
-    def cancel_all(self) -> None:
+    def cancel_all(self, name: str | None = None) -> None:
+        """Cancel every running or queued job (only those called ``name`` if given)."""
         for job in self.running:
-            job.cancel()
+            if name is None or job.name == name:
+                job.cancel()
 
     def _ended(self, job: Job) -> None:
         if job in self.running:

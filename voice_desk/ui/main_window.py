@@ -24,7 +24,8 @@ from voice_desk.paths import list_bundles, models_dir, takes_dir
 from voice_desk.ui import settings as stored
 from voice_desk.ui.error_report import record as record_error
 from voice_desk.ui.jobs import JobRunner
-from voice_desk.ui.model_runner import ModelCache, explain_all
+from voice_desk.model.model_process import shared_model_process
+from voice_desk.ui.model_runner import explain_all, import_model, preload
 from voice_desk.ui.phone_chart import PhoneChart
 from voice_desk.ui.playback_control import PlaybackControl
 from voice_desk.ui.relevance_render import relevance_rgba
@@ -39,6 +40,8 @@ log = logging.getLogger(__name__)
 AUDIO_FILTER = "Recordings (*.wav *.flac *.ogg *.nsp *.WAV *.FLAC *.OGG *.NSP);;All files (*)"
 DEMO_FILE = "guten_morgen_synthetic.wav"
 CONFIG_ORDER = {"ast_freeze": 0, "ast_finetuned": 1}
+#: After the window shows, start the model process and load the chosen models (in the background).
+PRELOAD_DELAY_MS = 1500
 
 
 @dataclass
@@ -88,7 +91,7 @@ class MainWindow(QMainWindow):
         self.view_range = ViewRange(self)
         self.io_jobs = JobRunner(1, self)
         self.model_jobs = JobRunner(1, self)
-        self.model_cache = ModelCache()
+        self.model_process = shared_model_process()
         self.file_token = 0
         self.recording = None
         self.spectrogram: Spectrogram | None = None
@@ -110,6 +113,7 @@ class MainWindow(QMainWindow):
         self.refresh_models(extra_models or [])
         self.statusBar().showMessage("Open a recording (File → Open…, drag and drop) or record one (File → Record…).")
         QTimer.singleShot(800, self._check_recording_available)
+        QTimer.singleShot(PRELOAD_DELAY_MS, self._preload_models)
 
     # ------------------------------------------------------------------ building
     def _build_views(self) -> None:
@@ -359,7 +363,7 @@ class MainWindow(QMainWindow):
     def open_file(self, path: str, textgrid: str | None = None, demo: bool = False) -> None:
         """Load in the background; the current recording stays until the new one is ready."""
         self.file_token += 1
-        self.model_jobs.cancel_all()
+        self.model_jobs.cancel_all("explain")
         path = str(path)
         settings = self.spec_settings
         self.statusBar().showMessage(f"Opening {Path(path).name}…")
@@ -558,8 +562,6 @@ class MainWindow(QMainWindow):
     def import_model(self, folder: str) -> None:
         """Load the folder to check it really is a usable model (worker), copy it into the models
         folder, then add the copy."""
-        from voice_desk.model.catalog import import_bundle
-
         try:
             describe_model_folder(folder)   # quick checks first, with a plain message
         except VoiceDeskError as exc:
@@ -567,7 +569,9 @@ class MainWindow(QMainWindow):
             return
         target_root = models_dir()
         self.statusBar().showMessage(f"Checking and importing {Path(folder).name}…")
-        self.io_jobs.submit("import", lambda progress, cancelled, emit: import_bundle(folder, target_root),
+        process = self.model_process
+        self.io_jobs.submit("import", lambda progress, cancelled, emit: import_model(process, folder, target_root,
+                                                                                     cancelled),
                             self.file_token, on_success=lambda job, path: self.add_model(str(path)),
                             on_failure=lambda job, exc: self.show_error(exc, "Model not imported"))
 
@@ -580,16 +584,23 @@ class MainWindow(QMainWindow):
             self.show_message("Tick at least one model in the Verdict panel (or import one: Models → Import…).",
                               icon=QMessageBox.Icon.Information)
             return
-        self.model_jobs.cancel_all()
-        recording, cache = self.recording, self.model_cache
+        self.model_jobs.cancel_all("explain")
+        recording, process = self.recording, self.model_process
         self.verdict.set_busy(True, "Starting…")
         self.model_jobs.submit("explain", lambda progress, cancelled, emit: explain_all(
-            cache, recording, paths, progress, cancelled, emit), self.file_token,
+            process, recording, paths, progress, cancelled, emit), self.file_token,
             on_progress=self._job_progress, on_partial=self._job_partial, on_failure=self._job_failed,
             on_cancel=self._job_cancelled)
 
+    def _preload_models(self) -> None:
+        paths = self.verdict.chosen()
+        if paths and not self.model_jobs.busy:
+            process = self.model_process
+            self.model_jobs.submit("preload", lambda progress, cancelled, emit: preload(process, paths, cancelled),
+                                   self.file_token, on_failure=lambda job, exc: record_error(exc, "Preloading models"))
+
     def cancel_jobs(self) -> None:
-        self.model_jobs.cancel_all()
+        self.model_jobs.cancel_all("explain")
         self.verdict.set_progress(self.verdict.progress.value() / 1000, "Cancelling…")
 
     def _model_busy(self, busy: bool) -> None:
