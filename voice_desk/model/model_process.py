@@ -30,8 +30,18 @@ class JobCancelledError(Exception):
     """The job was cancelled (raised in the parent)."""
 
 
+#: The model process yields the CPU to the window (on a 2-core machine torch would take both).
+NICENESS = 5
+
+
 def _serve(conn, cancel_below) -> None:  # pragma: no cover - runs in the child process
     engines: dict = {}
+    try:
+        import os
+
+        os.nice(NICENESS)
+    except (AttributeError, OSError):   # Windows has no nice(); a failure only costs smoothness
+        pass
 
     def engine(path: str):
         if path not in engines:

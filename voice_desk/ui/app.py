@@ -86,8 +86,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(args) -> int:
+    import multiprocessing
+
+    from voice_desk.model.model_process import shared_model_process
+
+    multiprocessing.freeze_support()   # the model process, in a PyInstaller build
     app = application()
     window = start_window(args.audio, args.models, args.textgrid, args.screenshot)
     code = app.exec()
     window.deleteLater()
+    shared_model_process().close()
     return int(code)

@@ -722,7 +722,7 @@ class MainWindow(QMainWindow):
             self.side_layout.removeWidget(view)
             view.deleteLater()
         while len(self.side_views) < len(wanted):
-            view = SpectrogramView(self.view_range, show_time_axis=False, title=" ")
+            view = SpectrogramView(self.view_range, show_time_axis=False, title=" ", y_label="Hz")
             view.hovered.connect(self._hovered)
             self.side_layout.addWidget(view)
             self.side_views.append(view)

@@ -3,7 +3,7 @@
 The model's map lives on 128 mel bins with 10 ms frames; the spectrogram on linear Hz.
 Each display row takes the mel bin nearest its frequency, so the overlay lines up with the
 spectrogram under it. Two renderings: the study's (``study_rgb``: hue = relevance,
-brightness = spectral power) and a heat map (red-yellow, transparent where relevance is low)
+brightness = spectral power) and a heat map (red-yellow, transparent where relevance is below 40 % of the clip's range)
 laid over the grey spectrogram.
 """
 
@@ -15,6 +15,7 @@ from voice_desk.model.relevance_image import mel_bin_centres_hz, normalise_relev
 
 RENDERINGS = ("study", "heat")
 ROWS = 256
+HEAT_FLOOR = 0.4
 
 
 def mel_rows_for(max_hz: float, n_bins: int, rows: int = ROWS) -> np.ndarray:
@@ -36,7 +37,10 @@ def relevance_rgba(log_mel_power: np.ndarray, frame_relevance: np.ndarray, max_h
         rel = normalise_relevance(frame_relevance)[:, rows]
         rgb = np.stack([np.ones_like(rel), np.clip(rel * 2 - 1, 0, 1), np.zeros_like(rel)], axis=-1)
         rgb[..., 0] = np.clip(0.5 + rel, 0, 1)
-        alpha = np.clip(rel * 1.2, 0, 1)[..., None]
+        # transparent over the lower 40 % of the clip's relevance, opaque at its top: the grey
+        # spectrogram stays readable where the model did not look
+        ramp = np.clip((rel - HEAT_FLOOR) / (1.0 - HEAT_FLOOR), 0, 1)
+        alpha = (ramp * ramp * (3 - 2 * ramp))[..., None]
     else:
         raise ValueError(f"unknown rendering {rendering!r}; choose one of {RENDERINGS}")
     return (np.concatenate([rgb, alpha], axis=-1) * 255).astype(np.uint8)

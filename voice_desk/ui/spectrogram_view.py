@@ -15,8 +15,9 @@ GREY_LUT = np.repeat(np.linspace(255, 0, 256).astype(np.uint8)[:, None], 3, axis
 
 
 class SpectrogramView(TimePlot):
-    def __init__(self, view_range: ViewRange, parent=None, show_time_axis=True, title: str | None = None):
-        super().__init__(view_range, parent, y_label="Frequency (Hz)", show_time_axis=show_time_axis)
+    def __init__(self, view_range: ViewRange, parent=None, show_time_axis=True, title: str | None = None,
+                 y_label: str = "Frequency (Hz)"):
+        super().__init__(view_range, parent, y_label=y_label, show_time_axis=show_time_axis)
         self.image = pg.ImageItem()
         self.image.setLookupTable(GREY_LUT)
         self.addItem(self.image)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontMetrics
 
 from voice_desk.align.tiers import Alignment, Interval
 from voice_desk.ui.time_plot import TimePlot
@@ -36,6 +36,8 @@ class TierView(TimePlot):
         self.setFixedHeight(110)
         self._font = QFont()
         self._font.setPointSize(10)
+        self._label_spans: list[tuple[float, int]] = []   # (interval duration, label pixel width)
+        view_range.visible_changed.connect(lambda *_: self._fit_labels())
 
     def tier(self, name: str) -> list[Interval]:
         if self.alignment is None:
@@ -47,6 +49,7 @@ class TierView(TimePlot):
         for item in self.labels:
             self.removeItem(item)
         self.labels = []
+        self._label_spans = []
         self.highlight.hide()
         if alignment is None:
             self.lines.setData([], [])
@@ -63,8 +66,27 @@ class TierView(TimePlot):
                     text.setPos((interval.start + interval.end) / 2, row + 0.5)
                     self.addItem(text, ignoreBounds=True)
                     self.labels.append(text)
+                    self._label_spans.append((interval.duration, QFontMetrics(self._font).horizontalAdvance(
+                        interval.label) + 4))
         self.lines.setData(np.array(xs), np.array(ys))
         self.box.setYRange(0.0, 2.0, padding=0.0)
+        self._fit_labels()
+
+    def _fit_labels(self) -> None:
+        """Show a label only where its interval is wide enough on screen (no overlapping text)."""
+        if not getattr(self, "_label_spans", None):
+            return                     # called by pyqtgraph before __init__ has finished
+        span = self.view_range.end - self.view_range.start
+        width = self.box.width() or self.width()
+        if span <= 0 or width <= 0:
+            return
+        pixels_per_s = width / span
+        for item, (duration, needed) in zip(self.labels, self._label_spans):
+            item.setVisible(duration * pixels_per_s >= needed)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_labels()
 
     def find(self, t: float, y: float) -> tuple[str, int] | None:
         name = "words" if y >= 1.0 else "phones"
