@@ -184,3 +184,20 @@ def test_add_model_adds_to_the_chosen_models(qtbot, make_window, tiny_bundle_fin
     entry = window.add_model(str(tiny_bundle_finetuned))
     assert entry.configuration == "ast_finetuned" and entry.expects_verdict
     assert window.verdict.chosen() == [entry.path]
+
+
+def test_a_model_process_that_dies_gives_a_plain_message_and_restarts(qtbot, make_window, clip, tiny_bundle):
+    window = _window_with(qtbot, make_window, tiny_bundle, auto_run=False)
+    open_and_wait(qtbot, window, clip)
+    from voice_desk.model.model_process import ModelProcess
+
+    window.model_process = process = ModelProcess()    # its own, still starting: the kill lands mid-job
+    window.run_models()
+    qtbot.waitUntil(lambda: process._process is not None and process._process.is_alive(), timeout=WAIT_MS)
+    process._process.kill()
+    qtbot.waitUntil(lambda: "stopped unexpectedly" in window.last_message, timeout=WAIT_MS)
+    wait_idle(qtbot, window)
+    assert "Traceback" not in window.last_message
+    window.run_models()                                # a new process takes over
+    _wait_results(qtbot, window, 1)
+    process.close()

@@ -207,3 +207,49 @@ def test_help_opens_the_clearly_labelled_synthetic_demo_with_its_tiers(qtbot, ma
     assert words == ["Guten", "Morgen", "wie", "geht", "es", "Ihnen"]
     assert "ɔ" in [p.label for p in window.alignment.phones]
     assert recent_files() == []                                # the demo is not a patient file
+
+
+def test_recent_files_menu_reopens_a_file(qtbot, make_window, clip, tmp_path):
+    other = write_clip(tmp_path / "r", name="second", with_textgrid=False, seed=2)
+    window = make_window()
+    open_and_wait(qtbot, window, clip)
+    open_and_wait(qtbot, window, other)
+    window.recent_menu.aboutToShow.emit()
+    entries = [a.text() for a in window.recent_menu.actions()]
+    assert entries[:2] == [str(other.resolve()), str(clip.resolve())]
+    window.recent_menu.actions()[1].trigger()
+    qtbot.waitUntil(lambda: window.recording.path == clip.resolve() or str(window.recording.path) == str(clip.resolve()),
+                    timeout=WAIT_MS)
+
+
+def test_dragging_on_the_spectrogram_selects_a_range(qtbot, make_window, clip):
+    window = make_window()
+    open_and_wait(qtbot, window, clip)
+    view = window.spectrogram_view
+
+    def pos(t):
+        p = view.mapFromScene(view.box.mapViewToScene(QPointF(t, 2000.0)))
+        return QPoint(int(p.x()), int(p.y()))
+
+    viewport = view.viewport()
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=pos(0.5))
+    for t in (0.6, 0.8, 1.0):
+        qtbot.mouseMove(viewport, pos=pos(t))
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=pos(1.0))
+    assert window.view_range.selection is not None
+    start, end = window.view_range.selection
+    assert start == pytest.approx(0.5, abs=0.02) and end == pytest.approx(1.0, abs=0.05)
+    assert window.waveform.selection_item.getRegion() == pytest.approx((start, end))
+
+
+def test_tier_labels_hide_where_they_do_not_fit_and_show_when_zoomed(qtbot, make_window, clip):
+    window = make_window()
+    window.resize(500, 600)
+    open_and_wait(qtbot, window, clip)
+    tiers = window.tier_view
+    qtbot.waitUntil(lambda: tiers.box.width() > 0)
+    tiers._fit_labels()
+    hidden = {t.toPlainText() for t in tiers.labels if not t.isVisible()}
+    assert "g" in hidden                          # 0.15 s of a narrow window: no room for it
+    window.view_range.set_visible(0.2, 0.5)
+    assert all(t.isVisible() for t in tiers.labels if t.toPlainText() in ("g", "uː"))

@@ -12,6 +12,7 @@ import sys
 import time
 
 SCREENSHOT_TIMEOUT_S = 600.0
+SCREENSHOT_SIZE = (1280, 800)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,6 +58,7 @@ def _arm_screenshot(window, path: str, expect_file: bool) -> None:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    window.resize(*SCREENSHOT_SIZE)      # the same picture whatever size the window was left at
     began = time.monotonic()
     state = {"idle_ticks": 0}
 
