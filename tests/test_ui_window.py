@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QPushButton
 from ui_support import (PHONES, WAIT_MS, clip, fresh_home, grab, make_window, open_and_wait,  # noqa: F401
                         write_clip)
 
@@ -162,8 +162,16 @@ def test_spectrogram_settings_apply_and_persist(qtbot, make_window, clip):
 
     window = make_window()
     open_and_wait(qtbot, window, clip)
-    window.apply_spectrogram_settings(SpectrogramSettings(window_s=0.03, max_hz=8000.0, dynamic_range_db=50.0))
-    assert window.spectrogram_view.max_hz == pytest.approx(8000, abs=20)
+    window.spectrogram_settings_action.trigger()            # View → Spectrogram settings…
+    dialog = window.spectrogram_dialog
+    assert dialog.window_ms.value() == pytest.approx(5.0) and dialog.max_hz.value() == pytest.approx(5000)
+    narrow = next(b for b in dialog.findChildren(QPushButton) if b.text().startswith("Narrow-band"))
+    narrow.click()
+    dialog.max_hz.setValue(8000)
+    dialog.dynamic_range.setValue(50)
+    dialog.accept()
+    qtbot.waitUntil(lambda: window.spectrogram_view.max_hz > 7900, timeout=WAIT_MS)
+    assert window.spectrogram_view.spectrogram.settings.window_s == pytest.approx(0.03)
     window.close()
     again = make_window()
     assert again.spec_settings.window_s == pytest.approx(0.03)

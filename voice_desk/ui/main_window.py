@@ -382,6 +382,7 @@ class MainWindow(QMainWindow):
         rec = opened.recording
         self.recording, self.spectrogram, self.is_demo = rec, opened.spectrogram, demo
         self.explanations = {}
+        self._refresh_overlay_models()
         self.playback.set_recording(rec.samples, rec.sample_rate)
         self.waveform.set_samples(rec.samples, rec.sample_rate)
         self.spectrogram_view.set_spectrogram(opened.spectrogram, rec.duration)
@@ -483,18 +484,30 @@ class MainWindow(QMainWindow):
         dialog = SpectrogramDialog(self.spec_settings, self)
         dialog.accepted.connect(lambda: self.apply_spectrogram_settings(dialog.values()))
         dialog.open()
+        self.spectrogram_dialog = dialog
 
     def apply_spectrogram_settings(self, value: SpectrogramSettings) -> None:
+        """Remember the settings and recompute the picture in the background (long files take
+        a while); a picture computed for an older file or older settings is dropped."""
         from voice_desk.audio.spectrogram import compute_spectrogram
 
         self.spec_settings = value
         stored.save_spectrogram_settings(value)
         if self.recording is None:
             return
-        rec = self.recording
-        self.spectrogram = compute_spectrogram(rec.samples, rec.sample_rate, value)
+        rec, token = self.recording, self.file_token
+        self.io_jobs.submit("spectrogram", lambda progress, cancelled, emit: compute_spectrogram(
+            rec.samples, rec.sample_rate, value), token,
+            on_success=lambda job, spec: self._spectrogram_ready(job, spec, value),
+            on_failure=lambda job, exc: self.show_error(exc, "Spectrogram not updated"))
+
+    def _spectrogram_ready(self, job, spec: Spectrogram, settings: SpectrogramSettings) -> None:
+        if job.token != self.file_token or settings is not self.spec_settings:
+            self.dropped_results += 1
+            return
+        self.spectrogram = spec
         for view in [self.spectrogram_view, *self.side_views]:
-            view.set_spectrogram(self.spectrogram, rec.duration)
+            view.set_spectrogram(spec, self.recording.duration)
         self._update_relevance()
 
     # ------------------------------------------------------------------ models
