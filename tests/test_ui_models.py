@@ -201,3 +201,16 @@ def test_a_model_process_that_dies_gives_a_plain_message_and_restarts(qtbot, mak
     window.run_models()                                # a new process takes over
     _wait_results(qtbot, window, 1)
     process.close()
+
+
+def test_the_model_card_says_what_the_model_was_trained_on_and_how_well_it_did(qtbot, make_window, tmp_path):
+    from conftest import save_tiny_bundle
+    from PySide6.QtCore import Qt
+
+    folder = save_tiny_bundle(tmp_path / "svd_model", training_data={"name": "SVD phrase, 1,600 clips"},
+                              metrics={"test": {"uar": 0.812, "auc": 0.874}})
+    window = make_window()
+    entry = window.add_model(str(folder))
+    assert entry.summary == "ast_freeze, trained on SVD phrase, 1,600 clips, test UAR 0.812, AUC 0.874"
+    item = window.verdict.model_list.item(0)
+    assert item.checkState() == Qt.CheckState.Checked and "test UAR 0.812" in item.toolTip()

@@ -7,8 +7,7 @@ import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QFileDialog, QPushButton
-from ui_support import (PHONES, WAIT_MS, clip, fresh_home, grab, make_window, open_and_wait,  # noqa: F401
-                        write_clip)
+from ui_support import WAIT_MS, clip, fresh_home, make_window, open_and_wait, write_clip  # noqa: F401
 
 
 def test_open_through_the_file_menu_shows_waveform_spectrogram_and_tiers(qtbot, make_window, clip, monkeypatch):
@@ -158,8 +157,6 @@ def test_a_textgrid_for_another_recording_is_refused_plainly(qtbot, make_window,
 
 
 def test_spectrogram_settings_apply_and_persist(qtbot, make_window, clip):
-    from voice_desk.audio.spectrogram import SpectrogramSettings
-
     window = make_window()
     open_and_wait(qtbot, window, clip)
     window.spectrogram_settings_action.trigger()            # View → Spectrogram settings…
