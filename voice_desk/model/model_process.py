@@ -42,6 +42,11 @@ def _serve(conn, cancel_below) -> None:  # pragma: no cover - runs in the child 
         os.nice(NICENESS)
     except (AttributeError, OSError):   # Windows has no nice(); a failure only costs smoothness
         pass
+    try:   # every job needs them: import now, while the user is still looking at the recording
+        import torch  # noqa: F401
+        import transformers  # noqa: F401
+    except ImportError:
+        pass   # reported by the first job, as a plain message
 
     def engine(path: str):
         if path not in engines:

@@ -41,6 +41,7 @@ AUDIO_FILTER = "Recordings (*.wav *.flac *.ogg *.nsp *.WAV *.FLAC *.OGG *.NSP);;
 DEMO_FILE = "guten_morgen_synthetic.wav"
 CONFIG_ORDER = {"ast_freeze": 0, "ast_finetuned": 1}
 #: After the window shows, start the model process and load the chosen models (in the background).
+#: Starting a process blocks the window's process for a few tens of ms once: better at launch.
 PRELOAD_DELAY_MS = 1500
 
 
@@ -606,8 +607,11 @@ class MainWindow(QMainWindow):
             on_cancel=self._job_cancelled)
 
     def _preload_models(self) -> None:
+        """Start the model process (torch loads there) and the chosen models while the window is
+        idle, so starting the process never interrupts the user and the first verdict comes
+        sooner. Nothing starts when no model is installed."""
         paths = self.verdict.chosen()
-        if paths and not self.model_jobs.busy:
+        if self.model_entries and not self.model_jobs.busy:
             process = self.model_process
             self.model_jobs.submit("preload", lambda progress, cancelled, emit: preload(process, paths, cancelled),
                                    self.file_token, on_failure=lambda job, exc: record_error(exc, "Preloading models"))
