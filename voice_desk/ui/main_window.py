@@ -1,8 +1,10 @@
 """The clinician's window: recording, waveform, spectrogram, tiers, relevance, verdict.
 
-The window only shows the core's results and starts its work: loading audio and running
-models happen in worker pools (:mod:`voice_desk.ui.jobs`); a result for a recording that is
-no longer shown is dropped. torch is imported by the workers, never here.
+The window only shows the core's results and starts its work: loading audio happens in a
+worker pool (:mod:`voice_desk.ui.jobs`), models run in the model process
+(:mod:`voice_desk.model.model_process`); a result for a recording that is no longer shown is
+dropped. torch is never imported into this process. Menus, models, relevance views and export
+live in the mixins ``window_menus``, ``window_models``, ``window_relevance``, ``window_export``.
 """
 
 from __future__ import annotations
@@ -12,34 +14,33 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QSlider,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
 from voice_desk.align.tiers import Alignment
 from voice_desk.audio.spectrogram import Spectrogram, SpectrogramSettings
 from voice_desk.errors import VoiceDeskError
-from voice_desk.model.catalog import ModelEntry, describe_model_folder
-from voice_desk.paths import list_bundles, models_dir, takes_dir
+from voice_desk.model.catalog import ModelEntry
+from voice_desk.model.model_process import shared_model_process
+from voice_desk.paths import takes_dir
 from voice_desk.ui import settings as stored
 from voice_desk.ui.error_report import record as record_error
 from voice_desk.ui.jobs import JobRunner
-from voice_desk.model.model_process import shared_model_process
-from voice_desk.ui.model_runner import explain_all, import_model, preload
 from voice_desk.ui.phone_chart import PhoneChart
 from voice_desk.ui.playback_control import PlaybackControl
-from voice_desk.ui.relevance_render import relevance_rgba
 from voice_desk.ui.spectrogram_view import SpectrogramView
 from voice_desk.ui.tier_view import TierView
 from voice_desk.ui.verdict_panel import VerdictPanel
 from voice_desk.ui.view_range import ViewRange
 from voice_desk.ui.waveform_view import WaveformView
+from voice_desk.ui.window_export import ExportMixin
+from voice_desk.ui.window_menus import MenusMixin
+from voice_desk.ui.window_models import ModelsMixin
+from voice_desk.ui.window_relevance import RelevanceMixin
 
 log = logging.getLogger(__name__)
 
 AUDIO_FILTER = "Recordings (*.wav *.flac *.ogg *.nsp *.WAV *.FLAC *.OGG *.NSP);;All files (*)"
 DEMO_FILE = "guten_morgen_synthetic.wav"
-CONFIG_ORDER = {"ast_freeze": 0, "ast_finetuned": 1}
 #: After the window shows, start the model process and load the chosen models (in the background).
 #: Starting a process blocks the window's process for a few tens of ms once: better at launch.
 PRELOAD_DELAY_MS = 1500
@@ -77,7 +78,7 @@ def _open_audio(path: str, textgrid: str | None, settings: SpectrogramSettings) 
     return OpenedAudio(recording, spectrogram, alignment, problem)
 
 
-class MainWindow(QMainWindow):
+class MainWindow(MenusMixin, ModelsMixin, RelevanceMixin, ExportMixin, QMainWindow):
     recording_shown = Signal(str)
     results_changed = Signal()
 
@@ -169,132 +170,6 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
         self.phone_dock = dock
         self.model_jobs.busy_changed.connect(self._model_busy)
-
-    def _action(self, text: str, slot, shortcut=None, checkable=False, tip: str | None = None) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            keys = shortcut if isinstance(shortcut, list) else [shortcut]
-            action.setShortcuts([QKeySequence(k) for k in keys])
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        action.setCheckable(checkable)
-        if tip:
-            action.setStatusTip(tip)
-            action.setToolTip(tip)
-        (action.toggled if checkable else action.triggered).connect(slot)
-        self.addAction(action)
-        return action
-
-    def _build_actions(self) -> None:
-        a = self._action
-        vr = self.view_range
-        self.open_action = a("&Open recording…", self.open_file_dialog, QKeySequence.StandardKey.Open)
-        self.open_textgrid_action = a("Open &TextGrid…", self.open_textgrid_dialog, "Ctrl+T")
-        self.record_action = a("&Record…", self.record, "Ctrl+Shift+R", tip="Record the sentence with a microphone")
-        self.export_png_action = a("Export view as &PNG…", self.export_png_dialog, "Ctrl+E")
-        self.export_results_action = a("Export &results (JSON + CSV)…", self.export_results_dialog, "Ctrl+Shift+E")
-        self.quit_action = a("&Quit", self.close, QKeySequence.StandardKey.Quit)
-        self.zoom_in_action = a("Zoom &in", lambda: vr.zoom(0.5), ["Ctrl++", "Ctrl+=", "Ctrl+I"])
-        self.zoom_out_action = a("Zoom &out", lambda: vr.zoom(2.0), ["Ctrl+-"])
-        self.show_all_action = a("Show &all", vr.show_all, "Ctrl+A")
-        self.zoom_selection_action = a("Zoom to &selection", vr.zoom_to_selection, "Ctrl+N")
-        self.pan_left_action = a("Scroll left", lambda: vr.pan(-0.25), ["Left", "PgUp"])
-        self.pan_right_action = a("Scroll right", lambda: vr.pan(0.25), ["Right", "PgDown"])
-        self.spectrogram_settings_action = a("Spectrogram settings…", self.spectrogram_settings_dialog)
-        self.overlay_action = a("Relevance &overlay", self._overlay_toggled, "Ctrl+R", checkable=True,
-                                tip="Show where the model looked (Ctrl+R)")
-        self.side_by_side_action = a("Side by side: ast_freeze and ast_finetuned", self._side_by_side_toggled,
-                                     "Ctrl+Shift+S", checkable=True)
-        self.play_toggle_action = a("Play / stop", self._play_toggle, "Space",
-                                    tip="Play the selection (or the visible part); Space again stops")
-        self.play_all_action = a("Play all", lambda: self._play(self.playback.play_all))
-        self.play_selection_action = a("Play selection", lambda: self._play(self.playback.play_selection))
-        self.play_visible_action = a("Play visible part", lambda: self._play(self.playback.play_visible))
-        self.stop_action = a("Stop", self.playback.stop, "Esc")
-        self.import_action = a("&Import…", self.import_model_dialog, tip="Copy a model folder into Voice Desk")
-        self.run_action = a("Assess && &explain", self.run_models, "Ctrl+Return")
-        self.cancel_action = a("Cancel running work", self.cancel_jobs, "Ctrl+.")
-        self.demo_action = a("Open &demo recording", self.open_demo)
-        self.log_action = a("Where is the log file?", self._show_log_location)
-        self.about_action = a("About Voice Desk", self._about)
-
-    def _build_menus_and_toolbar(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        file_menu.addAction(self.open_action)
-        self.recent_menu = file_menu.addMenu("Open &recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        file_menu.addAction(self.open_textgrid_action)
-        file_menu.addAction(self.record_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.export_png_action)
-        file_menu.addAction(self.export_results_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
-        view_menu = bar.addMenu("&View")
-        for action in (self.zoom_in_action, self.zoom_out_action, self.show_all_action, self.zoom_selection_action,
-                       self.pan_left_action, self.pan_right_action):
-            view_menu.addAction(action)
-        view_menu.addSeparator()
-        view_menu.addAction(self.overlay_action)
-        rendering_menu = view_menu.addMenu("Relevance rendering")
-        self.rendering_group = QActionGroup(self)
-        self.rendering_actions = {}
-        for key, text in (("study", "Study: hue = relevance, brightness = power"),
-                          ("heat", "Heat map over the grey spectrogram")):
-            action = QAction(text, self, checkable=True)
-            action.setData(key)
-            self.rendering_group.addAction(action)
-            rendering_menu.addAction(action)
-            self.rendering_actions[key] = action
-        self.rendering_group.triggered.connect(lambda action: self.set_rendering(action.data()))
-        view_menu.addAction(self.side_by_side_action)
-        view_menu.addSeparator()
-        view_menu.addAction(self.spectrogram_settings_action)
-        view_menu.addAction(self.verdict_dock.toggleViewAction())
-        view_menu.addAction(self.phone_dock.toggleViewAction())
-        play_menu = bar.addMenu("&Play")
-        for action in (self.play_toggle_action, self.play_all_action, self.play_selection_action,
-                       self.play_visible_action, self.stop_action):
-            play_menu.addAction(action)
-        self.models_menu = bar.addMenu("&Models")
-        self.models_menu.addAction(self.import_action)
-        self.models_menu.addAction(self.run_action)
-        self.models_menu.addAction(self.cancel_action)
-        help_menu = bar.addMenu("&Help")
-        help_menu.addAction(self.demo_action)
-        help_menu.addAction(self.log_action)
-        help_menu.addAction(self.about_action)
-
-        tools = self.addToolBar("Main")
-        tools.setObjectName("main_toolbar")
-        for action in (self.open_action, self.record_action, self.play_toggle_action, self.stop_action):
-            tools.addAction(action)
-        tools.addSeparator()
-        for action in (self.zoom_in_action, self.zoom_out_action, self.show_all_action):
-            tools.addAction(action)
-        tools.addSeparator()
-        tools.addAction(self.overlay_action)
-        self.rendering_box = QComboBox()
-        self.rendering_box.addItem("Study colours", "study")
-        self.rendering_box.addItem("Heat map", "heat")
-        self.rendering_box.setToolTip("Relevance rendering")
-        self.rendering_box.currentIndexChanged.connect(lambda i: self.set_rendering(self.rendering_box.itemData(i)))
-        tools.addWidget(self.rendering_box)
-        tools.addWidget(QLabel(" Opacity "))
-        self.opacity_slider = QSlider(Qt.Orientation.Horizontal)
-        self.opacity_slider.setRange(0, 100)
-        self.opacity_slider.setFixedWidth(90)
-        self.opacity_slider.setToolTip("Overlay opacity")
-        self.opacity_slider.valueChanged.connect(lambda v: self.spectrogram_view.set_opacity(v / 100))
-        tools.addWidget(self.opacity_slider)
-        tools.addWidget(QLabel(" Model "))
-        self.overlay_model_box = QComboBox()
-        self.overlay_model_box.setMinimumContentsLength(14)
-        self.overlay_model_box.setToolTip("Whose relevance the overlay and the phone chart show")
-        self.overlay_model_box.currentIndexChanged.connect(lambda _i: self._update_relevance())
-        tools.addWidget(self.overlay_model_box)
-        tools.addAction(self.side_by_side_action)
-        self.toolbar = tools
 
     # ------------------------------------------------------------------ layout persistence
     def _restore_layout(self) -> None:
@@ -511,275 +386,6 @@ class MainWindow(QMainWindow):
             view.set_spectrogram(spec, self.recording.duration)
         self._update_relevance()
 
-    # ------------------------------------------------------------------ models
-    def refresh_models(self, extra: list[str] | None = None) -> None:
-        """Bundles in the models folder, folders added earlier, and ``extra`` (e.g. --model)."""
-        s = stored.app_settings()
-        first_time = not s.contains("chosen_models")
-        chosen = set(stored.chosen_models())
-        for path in extra or []:
-            entry = self._describe(path)
-            if entry is not None:
-                if entry.path not in self.session_models:
-                    self.session_models.append(entry.path)
-                chosen.add(entry.path)
-        entries: dict[str, ModelEntry] = {}
-        for path in [*map(str, list_bundles()), *stored.known_models(), *self.session_models]:
-            try:
-                entry = describe_model_folder(path)
-            except VoiceDeskError:
-                continue
-            entries.setdefault(entry.path, entry)
-        if first_time and not extra:
-            chosen = set(entries)
-        self.model_entries = dict(sorted(entries.items(), key=lambda kv: (
-            CONFIG_ORDER.get(kv[1].configuration or "", 2), kv[1].name)))
-        self.verdict.set_models(list(self.model_entries.values()), chosen)
-        self._save_model_choice()
-        if not entries:
-            self.statusBar().showMessage("No model installed yet: Models → Import… a model folder to get verdicts.")
-
-    def _describe(self, path: str) -> ModelEntry | None:
-        try:
-            return describe_model_folder(path)
-        except VoiceDeskError as exc:
-            self.show_error(exc, "Model not added")
-            return None
-
-    def add_model(self, path: str) -> ModelEntry | None:
-        """Validate a model folder and add it to the chosen models (remembered between sessions)."""
-        entry = self._describe(path)
-        if entry is None:
-            return None
-        if Path(entry.path).parent != models_dir().resolve():
-            known = stored.known_models()
-            if entry.path not in known:
-                stored.save_models(stored.chosen_models(), known + [entry.path])
-        chosen = set(self.verdict.chosen()) | {entry.path}
-        stored.save_models(sorted(chosen), stored.known_models())
-        self.refresh_models()
-        self.statusBar().showMessage(f"Model added: {entry.name}", 5000)
-        return entry
-
-    def _choice_changed(self) -> None:
-        self._save_model_choice()
-        self._show_verdicts()
-
-    def _save_model_choice(self) -> None:
-        stored.save_models(self.verdict.chosen(), stored.known_models())
-
-    def import_model_dialog(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Choose a model folder to import")
-        if folder:
-            self.import_model(folder)
-
-    def import_model(self, folder: str) -> None:
-        """Load the folder to check it really is a usable model (worker), copy it into the models
-        folder, then add the copy."""
-        try:
-            describe_model_folder(folder)   # quick checks first, with a plain message
-        except VoiceDeskError as exc:
-            self.show_error(exc, "Model not imported")
-            return
-        target_root = models_dir()
-        self.statusBar().showMessage(f"Checking and importing {Path(folder).name}…")
-        process = self.model_process
-        self.io_jobs.submit("import", lambda progress, cancelled, emit: import_model(process, folder, target_root,
-                                                                                     cancelled),
-                            self.file_token, on_success=lambda job, path: self.add_model(str(path)),
-                            on_failure=lambda job, exc: self.show_error(exc, "Model not imported"))
-
-    def run_models(self) -> None:
-        if self.recording is None:
-            self.show_message("Open or record a recording first.", icon=QMessageBox.Icon.Information)
-            return
-        paths = self.verdict.chosen()
-        if not paths:
-            self.show_message("Tick at least one model in the Verdict panel (or import one: Models → Import…).",
-                              icon=QMessageBox.Icon.Information)
-            return
-        self.model_jobs.cancel_all("explain")
-        recording, process = self.recording, self.model_process
-        self.verdict.set_busy(True, "Starting…")
-        self.model_jobs.submit("explain", lambda progress, cancelled, emit: explain_all(
-            process, recording, paths, progress, cancelled, emit), self.file_token,
-            on_progress=self._job_progress, on_partial=self._job_partial, on_failure=self._job_failed,
-            on_cancel=self._job_cancelled)
-
-    def _preload_models(self) -> None:
-        """Start the model process (torch loads there) and the chosen models while the window is
-        idle, so starting the process never interrupts the user and the first verdict comes
-        sooner. Nothing starts when no model is installed."""
-        paths = self.verdict.chosen()
-        if self.model_entries and not self.model_jobs.busy:
-            process = self.model_process
-            self.model_jobs.submit("preload", lambda progress, cancelled, emit: preload(process, paths, cancelled),
-                                   self.file_token, on_failure=lambda job, exc: record_error(exc, "Preloading models"))
-
-    def cancel_jobs(self) -> None:
-        self.model_jobs.cancel_all("explain")
-        self.verdict.set_progress(self.verdict.progress.value() / 1000, "Cancelling…")
-
-    def _model_busy(self, busy: bool) -> None:
-        if not busy:
-            self.verdict.set_busy(False)
-
-    def _job_progress(self, job, fraction: float) -> None:
-        if job.token == self.file_token and not job.is_cancelled:
-            self.verdict.set_progress(fraction, "%p%")
-
-    def _job_partial(self, job, part) -> None:
-        if job.token != self.file_token:
-            self.dropped_results += 1
-            return
-        if part[0] == "status":
-            self.verdict.set_progress(self.verdict.progress.value() / 1000, part[1])
-            return
-        _, path, explanation = part
-        self.explanations[path] = explanation
-        self._refresh_overlay_models()
-        self._update_relevance()
-        self._show_verdicts()
-        self.results_changed.emit()
-
-    def _job_failed(self, job, exc) -> None:
-        if job.token == self.file_token:
-            self.show_error(exc, "The model could not run")
-
-    def _job_cancelled(self, job) -> None:
-        if job.token == self.file_token:
-            self.statusBar().showMessage("Cancelled.", 5000)
-
-    def is_busy(self) -> bool:
-        return self.io_jobs.busy or self.model_jobs.busy
-
-    # ------------------------------------------------------------------ verdicts
-    def _results_in_order(self) -> list[tuple[ModelEntry, object]]:
-        return [(entry, self.explanations[path].prediction) for path, entry in self.model_entries.items()
-                if path in self.explanations]
-
-    def agreement_case(self) -> str | None:
-        from voice_desk.analysis.agreement import agreement_case
-
-        truth = self.verdict.true_label.currentText()
-        if truth not in ("healthy", "pathological"):
-            return None
-        labels = {}
-        for entry, prediction in self._results_in_order():
-            if entry.configuration in CONFIG_ORDER and prediction.gives_verdict:
-                labels.setdefault(entry.configuration, prediction.label)
-        if len(labels) < 2:
-            return None
-        return agreement_case(truth, labels["ast_freeze"], labels["ast_finetuned"])
-
-    def _show_verdicts(self) -> None:
-        rows = self._results_in_order()
-        message = ""
-        if self.recording is not None and not rows and self.model_entries:
-            message = "No result yet: tick the models to run and press “Assess & explain”."
-        self.verdict.show_results(rows, self.agreement_case(), message)
-
-    # ------------------------------------------------------------------ relevance
-    @property
-    def rendering(self) -> str:
-        return self.rendering_box.currentData() or "study"
-
-    def set_rendering(self, key: str) -> None:
-        index = self.rendering_box.findData(key)
-        if index >= 0 and index != self.rendering_box.currentIndex():
-            self.rendering_box.setCurrentIndex(index)   # calls back here
-            return
-        if key in self.rendering_actions:
-            self.rendering_actions[key].setChecked(True)
-        self._update_relevance()
-
-    def _refresh_overlay_models(self) -> None:
-        box = self.overlay_model_box
-        current = box.currentData()
-        box.blockSignals(True)
-        box.clear()
-        for path, entry in self.model_entries.items():
-            if path in self.explanations:
-                box.addItem(entry.name, path)
-        index = box.findData(current)
-        box.setCurrentIndex(index if index >= 0 else 0)
-        box.blockSignals(False)
-
-    def overlay_explanation(self):
-        path = self.overlay_model_box.currentData()
-        return self.explanations.get(path) if path else None
-
-    def _overlay_toggled(self, on: bool) -> None:
-        self.spectrogram_view.show_overlay(on)
-
-    def _update_relevance(self) -> None:
-        explanation = self.overlay_explanation()
-        if explanation is None or self.spectrogram is None:
-            self.spectrogram_view.set_overlay(None)
-        else:
-            self.spectrogram_view.set_overlay(self._rgba(explanation), explanation.frame_shift)
-        self.spectrogram_view.show_overlay(self.overlay_action.isChecked())
-        self._update_side_views()
-        self._update_phone_chart()
-
-    def _rgba(self, explanation):
-        return relevance_rgba(explanation.log_mel_power, explanation.frame_relevance,
-                              self.spectrogram_view.max_hz, self.rendering)
-
-    def _side_by_side_toggled(self, on: bool) -> None:
-        self.side_container.setVisible(on)
-        self._update_side_views()
-
-    def _update_side_views(self) -> None:
-        wanted = [(path, entry) for path, entry in self.model_entries.items() if path in self.explanations]
-        if not self.side_by_side_action.isChecked():
-            wanted = []
-        while len(self.side_views) > len(wanted):
-            view = self.side_views.pop()
-            self.side_layout.removeWidget(view)
-            view.deleteLater()
-        while len(self.side_views) < len(wanted):
-            view = SpectrogramView(self.view_range, show_time_axis=False, title=" ", y_label="Hz")
-            view.hovered.connect(self._hovered)
-            self.side_layout.addWidget(view)
-            self.side_views.append(view)
-        for view, (path, entry) in zip(self.side_views, wanted):
-            explanation = self.explanations[path]
-            view.plotItem.setTitle(f"Relevance — {entry.name}", size="9pt", color="#333")
-            view.set_spectrogram(self.spectrogram, self.recording.duration if self.recording else 0.0)
-            view.set_overlay(self._rgba(explanation), explanation.frame_shift)
-            view.set_opacity(1.0)
-            view.show_overlay(True)
-            view._follow_visible(self.view_range.start, self.view_range.end)
-            view._follow_selection(self.view_range.selection)
-        if self.side_by_side_action.isChecked() and not wanted:
-            self.statusBar().showMessage("Side by side shows each model's map once the models have run.", 8000)
-
-    def _update_phone_chart(self) -> None:
-        from voice_desk.analysis.phone_relevance import phone_relevance
-
-        explanation = self.overlay_explanation()
-        if explanation is None or self.alignment is None:
-            why = ("Open a TextGrid (File → Open TextGrid…) to see relevance per phone."
-                   if explanation is not None else "Per-phone relevance appears here once a model has run.")
-            self.phone_chart.set_rows([], [], why)
-            return
-        phones = self.alignment.phones
-        rows = phone_relevance(explanation.frame_relevance, explanation.frame_shift, phones)
-        indices = [i for i, p in enumerate(phones) if not p.is_silence]
-        self.phone_chart.set_rows(rows, indices)
-
-    def phone_rows(self, path: str):
-        from voice_desk.analysis.phone_relevance import phone_relevance
-
-        if self.alignment is None or path not in self.explanations:
-            return []
-        e = self.explanations[path]
-        return phone_relevance(e.frame_relevance, e.frame_shift, self.alignment.phones)
-
-    def _interval_clicked(self, tier: str, index: int) -> None:
-        self.phone_chart.highlight_tier_index(index if tier == "phones" else None)
-
     # ------------------------------------------------------------------ playing and recording
     def _play(self, start) -> None:
         try:
@@ -829,64 +435,6 @@ class MainWindow(QMainWindow):
         s.setValue("takes_folder", str(Path(path).parent))
         s.sync()
         self.open_file(path)
-
-    # ------------------------------------------------------------------ export
-    def export_png_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export the view as PNG", self._suggested("view.png"),
-                                              "PNG images (*.png)")
-        if path:
-            self.export_png(path)
-
-    def export_png(self, path: str) -> Path:
-        path = Path(path)
-        if path.suffix.lower() != ".png":
-            path = path.with_suffix(".png")
-        if not self.views_widget.grab().save(str(path), "PNG"):
-            self.show_message(f"{path}: the picture could not be written. Choose another folder.")
-        else:
-            self.statusBar().showMessage(f"Picture saved: {path}", 5000)
-        return path
-
-    def _suggested(self, name: str) -> str:
-        if self.recording is not None and self.recording.path is not None and not self.is_demo:
-            return str(self.recording.path.with_name(f"{self.recording.path.stem}-{name}"))
-        return str(Path.home() / name)
-
-    def export_results_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export results (a .json and a .csv are written)",
-                                              self._suggested("results.json"), "JSON (*.json)")
-        if path:
-            try:
-                self.export_results(path)
-            except VoiceDeskError as exc:
-                self.show_error(exc, "Results not exported")
-
-    def export_results(self, json_path: str) -> tuple[Path, Path]:
-        from voice_desk.analysis.results_export import ModelResult, results_record, write_csv, write_json
-
-        if self.recording is None or not self.explanations:
-            raise VoiceDeskError("There are no results to export yet.",
-                                 hint="Open a recording and run a model first (Assess & explain).")
-        rows = []
-        for path, entry in self.model_entries.items():
-            if path in self.explanations:
-                rows.append(ModelResult(model_id=path, name=entry.name, configuration=entry.configuration,
-                                        card_summary=entry.summary,
-                                        prediction=self.explanations[path].prediction.to_record(),
-                                        phones=self.phone_rows(path)))
-        truth = self.verdict.true_label.currentText()
-        rec = self.recording
-        record = results_record(str(rec.path or rec.name), rec.sha256(), rec.duration, rows,
-                                tiers_source=self.alignment.source if self.alignment else None,
-                                true_label=truth if truth != "unknown" else None,
-                                agreement_case=self.agreement_case())
-        json_path = Path(json_path)
-        if json_path.suffix.lower() != ".json":
-            json_path = json_path.with_suffix(".json")
-        out_json = write_json(record, json_path)
-        out_csv = write_csv(record, json_path.with_suffix(".csv"))
-        self.statusBar().showMessage(f"Results saved: {out_json} and {out_csv.name}", 8000)
-        return out_json, out_csv
 
     # ------------------------------------------------------------------ status
     def _hovered(self, t: float, y: float) -> None:
