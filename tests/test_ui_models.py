@@ -214,3 +214,23 @@ def test_the_model_card_says_what_the_model_was_trained_on_and_how_well_it_did(q
     assert entry.summary == "ast_freeze, trained on SVD phrase, 1,600 clips, test UAR 0.812, AUC 0.874"
     item = window.verdict.model_list.item(0)
     assert item.checkState() == Qt.CheckState.Checked and "test UAR 0.812" in item.toolTip()
+
+
+def test_the_true_label_comes_from_the_file_metadata_and_never_carries_over(qtbot, make_window, tmp_path):
+    import soundfile as sf
+    from conftest import speech_like
+
+    tagged = tmp_path / "tagged.wav"
+    with sf.SoundFile(str(tagged), "w", 16000, 1) as f:
+        f.comment = "SVD session 1234, label=pathological"
+        f.write(speech_like(1.0))
+    plain = write_clip(tmp_path / "p", name="plain", with_textgrid=False)
+    window = make_window()
+    open_and_wait(qtbot, window, tagged)
+    assert window.verdict.true_label.currentText() == "pathological"
+    assert "true label from the file's metadata" in window.info_bar.text()
+    open_and_wait(qtbot, window, plain)
+    assert window.verdict.true_label.currentText() == "unknown"
+    window.verdict.true_label.setCurrentText("healthy")    # entered by hand
+    open_and_wait(qtbot, window, tagged)
+    assert window.verdict.true_label.currentText() == "pathological"

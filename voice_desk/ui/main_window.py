@@ -52,6 +52,7 @@ class OpenedAudio:
     spectrogram: Spectrogram
     alignment: Alignment | None
     textgrid_problem: str | None
+    true_label: str | None = None
 
 
 def demo_recording_path() -> Path:
@@ -64,6 +65,7 @@ def _open_audio(path: str, textgrid: str | None, settings: SpectrogramSettings) 
     """Worker: load, compute the spectrogram, find and read the TextGrid."""
     from voice_desk.align.textgrid import TextGridError, find_textgrid_for, read_textgrid
     from voice_desk.audio.load import load_recording
+    from voice_desk.audio.metadata import true_label_from_metadata
     from voice_desk.audio.spectrogram import compute_spectrogram
 
     recording = load_recording(path)
@@ -75,7 +77,7 @@ def _open_audio(path: str, textgrid: str | None, settings: SpectrogramSettings) 
             alignment = read_textgrid(grid, recording.duration)
         except TextGridError as exc:
             problem = str(exc)
-    return OpenedAudio(recording, spectrogram, alignment, problem)
+    return OpenedAudio(recording, spectrogram, alignment, problem, true_label_from_metadata(path))
 
 
 class MainWindow(MenusMixin, ModelsMixin, RelevanceMixin, ExportMixin, QMainWindow):
@@ -99,6 +101,7 @@ class MainWindow(MenusMixin, ModelsMixin, RelevanceMixin, ExportMixin, QMainWind
         self.spectrogram: Spectrogram | None = None
         self.alignment: Alignment | None = None
         self.is_demo = False
+        self.true_label_source: str | None = None
         self.explanations: dict[str, object] = {}
         self.model_entries: dict[str, ModelEntry] = {}
         self.session_models: list[str] = []
@@ -264,6 +267,9 @@ class MainWindow(MenusMixin, ModelsMixin, RelevanceMixin, ExportMixin, QMainWind
         self.spectrogram_view.set_spectrogram(opened.spectrogram, rec.duration)
         self.view_range.reset(rec.duration)
         self.set_alignment(opened.alignment)
+        self.true_label_source = "the file's metadata" if opened.true_label else None
+        # a label entered for the previous recording never carries over to this one
+        self.verdict.true_label.setCurrentText(opened.true_label or "unknown")
         self._update_relevance()
         self._show_verdicts()
         if not demo:
@@ -289,6 +295,8 @@ class MainWindow(MenusMixin, ModelsMixin, RelevanceMixin, ExportMixin, QMainWind
             parts.append("TextGrid not usable (see message)")
         else:
             parts.append("no TextGrid next to it (File → Open TextGrid…)")
+        if self.true_label_source:
+            parts.append(f"true label from {self.true_label_source}: {self.verdict.true_label.currentText()}")
         text = " · ".join(parts)
         if self.is_demo:
             text = ("<span style='background:#ffe08a;padding:2px'><b>DEMO — synthetic voice (espeak-ng), not a "
