@@ -72,6 +72,13 @@ def test_keyboard_zoom_shortcut(qtbot, make_window, clip):
     qtbot.keyClick(window.spectrogram_view, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
     start, end = window.tier_view.x_range()
     assert end - start == pytest.approx(1.0, abs=0.01)
+    qtbot.keyClick(window.spectrogram_view, Qt.Key.Key_Right)
+    assert window.tier_view.x_range()[0] == pytest.approx(start + 0.25, abs=0.01)
+    qtbot.keyClick(window.spectrogram_view, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    assert window.waveform.x_range() == pytest.approx((0.0, 2.0), abs=1e-3)
+    shown = window.overlay_action.isChecked()
+    qtbot.keyClick(window.spectrogram_view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    assert window.overlay_action.isChecked() != shown
 
 
 def test_clicking_an_interval_selects_it_in_every_view(qtbot, make_window, clip):
