@@ -1,0 +1,236 @@
+"""Models in the window: choose, run off the UI thread, verdicts, overlay, cancel, export."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+
+import numpy as np
+import pytest
+from ui_support import WAIT_MS, clip, fresh_home, grab, make_window, open_and_wait, wait_idle, write_clip  # noqa: F401
+
+
+def _window_with(qtbot, make_window, *models, auto_run=True):
+    window = make_window(extra_models=[str(m) for m in models])
+    window.verdict.auto_run.setChecked(auto_run)
+    return window
+
+
+def _wait_results(qtbot, window, n):
+    qtbot.waitUntil(lambda: len(window.explanations) >= n and not window.is_busy(), timeout=WAIT_MS)
+
+
+def test_both_study_models_run_and_show_verdicts_and_the_agreement_case(
+        qtbot, make_window, clip, tiny_bundle, tiny_bundle_finetuned):
+    window = _window_with(qtbot, make_window, tiny_bundle, tiny_bundle_finetuned)
+    open_and_wait(qtbot, window, clip)
+    _wait_results(qtbot, window, 2)
+    text = window.verdict.results_text()
+    assert text.count("P(pathological)") == 2
+    assert "ast_freeze" in text and "ast_finetuned" in text
+    # entering the true label gives the study's case, consistent with the two labels
+    labels = {window.model_entries[p].configuration: e.prediction.label for p, e in window.explanations.items()}
+    window.verdict.true_label.setCurrentText("pathological")
+    case = window.agreement_case()
+    expected = {(True, True): "O", (False, False): "X", (True, False): "A", (False, True): "B"}[
+        (labels["ast_freeze"] == "pathological", labels["ast_finetuned"] == "pathological")]
+    assert case == expected
+    assert f"Agreement case {case}" in window.verdict.results_text()
+    assert "not a diagnosis" in window.verdict.notice.text()
+
+
+def test_overlay_toggle_rendering_and_opacity_change_the_pixels(qtbot, make_window, clip, tiny_bundle):
+    window = _window_with(qtbot, make_window, tiny_bundle)
+    window.overlay_action.setChecked(False)
+    open_and_wait(qtbot, window, clip)
+    _wait_results(qtbot, window, 1)
+    view = window.spectrogram_view
+    plain = grab(view)
+    window.overlay_action.trigger()                       # the toolbar button / Ctrl+R
+    assert window.overlay_action.isChecked() and view.overlay_shown
+    study = grab(view)
+    changed = np.any(plain[..., :3] != study[..., :3], axis=-1).mean()
+    assert changed > 0.3                                 # most of the picture is now coloured
+    window.set_rendering("heat")
+    heat = grab(view)
+    assert np.any(heat[..., :3] != study[..., :3], axis=-1).mean() > 0.1
+    window.opacity_slider.setValue(10)
+    faint = grab(view)
+    assert np.abs(faint[..., :3].astype(int) - plain[..., :3]).mean() < np.abs(heat[..., :3].astype(int) - plain[..., :3]).mean()
+    window.overlay_action.trigger()
+    assert np.array_equal(grab(view)[..., :3], plain[..., :3])
+
+
+def test_side_by_side_stacks_both_maps_on_the_same_time_axis(qtbot, make_window, clip, tiny_bundle, tiny_bundle_finetuned):
+    window = _window_with(qtbot, make_window, tiny_bundle, tiny_bundle_finetuned)
+    open_and_wait(qtbot, window, clip)
+    _wait_results(qtbot, window, 2)
+    window.side_by_side_action.trigger()
+    assert len(window.side_views) == 2
+    titles = [v.plotItem.titleLabel.text for v in window.side_views]
+    assert "ast_freeze" in titles[0] and "ast_finetuned" in titles[1]
+    window.zoom_in_action.trigger()
+    ranges = {tuple(np.round(v.x_range(), 6)) for v in window.time_views()}
+    assert len(ranges) == 1
+    a, b = (grab(v) for v in window.side_views)
+    assert not np.array_equal(a, b)                       # two different models, two different maps
+    window.side_by_side_action.trigger()
+    assert window.side_views == [] and not window.side_container.isVisible()
+
+
+def test_phone_bars_follow_the_relevance_and_select_the_phone(qtbot, make_window, clip, tiny_bundle):
+    window = _window_with(qtbot, make_window, tiny_bundle)
+    open_and_wait(qtbot, window, clip)
+    _wait_results(qtbot, window, 1)
+    chart = window.phone_chart
+    assert [r.phone for r in chart.rows] == ["g", "uː", "t", "ə", "n", "m", "ɔ"]
+    assert sum(r.share for r in chart.rows) <= 1.0 + 1e-6
+    chart.click_bar(6)                                   # /ɔ/ in "Morgen"
+    assert window.view_range.selection == pytest.approx((1.5, 1.8))
+    assert chart.selected == 6
+
+
+def test_a_model_without_a_verdict_shows_top_classes_never_a_pathology_probability(
+        qtbot, make_window, clip, tiny_audioset_model, tmp_path):
+    window = _window_with(qtbot, make_window, tiny_audioset_model)
+    open_and_wait(qtbot, window, clip)
+    _wait_results(qtbot, window, 1)
+    text = window.verdict.results_text()
+    assert "P(pathological)" not in text and "pathological voices" in text
+    assert "No verdict" in text and "Speech" in text
+    out_json, out_csv = window.export_results(str(tmp_path / "r.json"))
+    record = json.loads(out_json.read_text())
+    assert record["models"][0]["pathology_probability"] is None and record["models"][0]["label"] is None
+    rows = list(csv.DictReader(out_csv.open()))
+    assert all(r["pathology_probability"] == "" for r in rows)
+
+
+def test_export_results_json_and_csv_read_back(qtbot, make_window, clip, tiny_bundle, tiny_bundle_finetuned, tmp_path):
+    window = _window_with(qtbot, make_window, tiny_bundle, tiny_bundle_finetuned)
+    open_and_wait(qtbot, window, clip)
+    _wait_results(qtbot, window, 2)
+    out_json, out_csv = window.export_results(str(tmp_path / "results.json"))
+    record = json.loads(out_json.read_text())
+    assert record["sha256"] == hashlib.sha256(clip.read_bytes()).hexdigest()
+    assert {m["model_id"] for m in record["models"]} == {str(tiny_bundle.resolve()), str(tiny_bundle_finetuned.resolve())}
+    for m in record["models"]:
+        prediction = window.explanations[m["model_id"]].prediction
+        assert m["pathology_probability"] == pytest.approx(prediction.pathology_probability)
+        assert [p["phone"] for p in m["phones"]] == ["g", "uː", "t", "ə", "n", "m", "ɔ"]
+    rows = list(csv.DictReader(out_csv.open(encoding="utf-8")))
+    assert len(rows) == 14 and {r["sha256"] for r in rows} == {record["sha256"]}
+    assert float(rows[0]["pathology_probability"]) == pytest.approx(record["models"][0]["pathology_probability"], abs=1e-6)
+    png = window.export_png(str(tmp_path / "view.png"))
+    from PySide6.QtGui import QImage
+
+    assert not QImage(str(png)).isNull()
+
+
+def test_cancel_stops_the_job_and_the_window_stays_usable(qtbot, make_window, clip, tiny_bundle):
+    window = _window_with(qtbot, make_window, tiny_bundle, auto_run=False)
+    open_and_wait(qtbot, window, clip)
+    window.run_models()
+    assert window.verdict.cancel_button.isVisible()
+    window.verdict.cancel_button.click()
+    wait_idle(qtbot, window)
+    assert window.explanations == {}
+    assert not window.verdict.cancel_button.isVisible()
+    window.run_models()                               # and it runs again afterwards
+    _wait_results(qtbot, window, 1)
+
+
+def test_results_for_a_recording_no_longer_shown_are_dropped(qtbot, make_window, clip, tiny_bundle, tmp_path):
+    other = write_clip(tmp_path / "b", name="other", with_textgrid=False, seed=3)
+    window = _window_with(qtbot, make_window, tiny_bundle, auto_run=False)
+    open_and_wait(qtbot, window, clip)
+    window.run_models()
+    window.open_file(str(other))                      # the user moves on before the result arrives
+    qtbot.waitUntil(lambda: window.recording.path == other and not window.is_busy(), timeout=WAIT_MS)
+    assert window.explanations == {}
+
+
+def test_first_run_without_models_says_what_is_missing_and_import_fixes_it(
+        qtbot, make_window, clip, tiny_bundle, fresh_home):
+    window = make_window()
+    assert window.verdict.no_model.isVisible()
+    assert "Models → Import" in window.verdict.no_model.text()
+    open_and_wait(qtbot, window, clip)                # audio and tiers work without a model
+    assert window.tier_view.labels
+    window.import_model(str(tiny_bundle))
+    qtbot.waitUntil(lambda: bool(window.model_entries), timeout=WAIT_MS)
+    from voice_desk.paths import models_dir
+
+    copied = models_dir() / tiny_bundle.name
+    assert (copied / "model.safetensors").is_file() and (tiny_bundle / "model.safetensors").is_file()
+    assert not window.verdict.no_model.isVisible()
+    assert window.verdict.chosen() == [str(copied.resolve())]
+    window.close()
+    again = make_window()                             # remembered between sessions
+    assert again.verdict.chosen() == [str(copied.resolve())]
+
+
+def test_importing_a_folder_that_is_not_a_model_says_so(qtbot, make_window, tmp_path):
+    window = make_window()
+    (tmp_path / "notes").mkdir()
+    window.import_model(str(tmp_path / "notes"))
+    assert "not a model" in window.last_message
+    assert window.add_model(str(tmp_path / "missing")) is None
+    assert "does not exist" in window.last_message
+
+
+def test_add_model_adds_to_the_chosen_models(qtbot, make_window, tiny_bundle_finetuned):
+    window = make_window()
+    entry = window.add_model(str(tiny_bundle_finetuned))
+    assert entry.configuration == "ast_finetuned" and entry.expects_verdict
+    assert window.verdict.chosen() == [entry.path]
+
+
+def test_a_model_process_that_dies_gives_a_plain_message_and_restarts(qtbot, make_window, clip, tiny_bundle):
+    window = _window_with(qtbot, make_window, tiny_bundle, auto_run=False)
+    open_and_wait(qtbot, window, clip)
+    from voice_desk.model.model_process import ModelProcess
+
+    window.model_process = process = ModelProcess()    # its own, still starting: the kill lands mid-job
+    window.run_models()
+    qtbot.waitUntil(lambda: process._process is not None and process._process.is_alive(), timeout=WAIT_MS)
+    process._process.kill()
+    qtbot.waitUntil(lambda: "stopped unexpectedly" in window.last_message, timeout=WAIT_MS)
+    wait_idle(qtbot, window)
+    assert "Traceback" not in window.last_message
+    window.run_models()                                # a new process takes over
+    _wait_results(qtbot, window, 1)
+    process.close()
+
+
+def test_the_model_card_says_what_the_model_was_trained_on_and_how_well_it_did(qtbot, make_window, tmp_path):
+    from conftest import save_tiny_bundle
+    from PySide6.QtCore import Qt
+
+    folder = save_tiny_bundle(tmp_path / "svd_model", training_data={"name": "SVD phrase, 1,600 clips"},
+                              metrics={"test": {"uar": 0.812, "auc": 0.874}})
+    window = make_window()
+    entry = window.add_model(str(folder))
+    assert entry.summary == "ast_freeze, trained on SVD phrase, 1,600 clips, test UAR 0.812, AUC 0.874"
+    item = window.verdict.model_list.item(0)
+    assert item.checkState() == Qt.CheckState.Checked and "test UAR 0.812" in item.toolTip()
+
+
+def test_the_true_label_comes_from_the_file_metadata_and_never_carries_over(qtbot, make_window, tmp_path):
+    import soundfile as sf
+    from conftest import speech_like
+
+    tagged = tmp_path / "tagged.wav"
+    with sf.SoundFile(str(tagged), "w", 16000, 1) as f:
+        f.comment = "SVD session 1234, label=pathological"
+        f.write(speech_like(1.0))
+    plain = write_clip(tmp_path / "p", name="plain", with_textgrid=False)
+    window = make_window()
+    open_and_wait(qtbot, window, tagged)
+    assert window.verdict.true_label.currentText() == "pathological"
+    assert "true label from the file's metadata" in window.info_bar.text()
+    open_and_wait(qtbot, window, plain)
+    assert window.verdict.true_label.currentText() == "unknown"
+    window.verdict.true_label.setCurrentText("healthy")    # entered by hand
+    open_and_wait(qtbot, window, tagged)
+    assert window.verdict.true_label.currentText() == "pathological"

@@ -1,0 +1,44 @@
+"""Recording from the window: File → Record… with an injected input, and the plain reason
+when recording cannot work on this computer."""
+
+from __future__ import annotations
+
+import numpy as np
+import soundfile as sf
+from PySide6.QtCore import Qt
+from ui_support import WAIT_MS, fresh_home, make_window  # noqa: F401
+
+from conftest import speech_like
+
+
+def test_a_take_recorded_through_the_file_menu_opens_in_the_window(qtbot, make_window, tmp_path):
+    from voice_desk.audio.record import ArraySource
+
+    samples = speech_like(1.5, seed=4)
+    window = make_window(record_source_factory=lambda device: ArraySource(samples, 16000, 1024, False))
+    window.record_action.trigger()
+    dialog = window.recorder
+    assert dialog is not None and dialog.isVisible()
+    dialog.set_takes_folder(tmp_path / "takes")
+    qtbot.mouseClick(dialog.record_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.recording is not None, timeout=WAIT_MS)
+    take = window.recording.path
+    assert take.parent == tmp_path / "takes"
+    on_disk, rate = sf.read(take, dtype="float32")
+    assert rate == 16000
+    np.testing.assert_array_equal(on_disk, samples)                       # the WAV holds the samples
+    np.testing.assert_allclose(window.recording.samples, samples, atol=1e-7)
+    x, _ = window.waveform.curve.getData()
+    assert x[-1] == np.float64(samples.size - 1) / 16000
+
+
+def test_record_says_why_when_recording_is_unavailable(qtbot, make_window, monkeypatch):
+    from voice_desk.ui import recorder_dialog
+
+    reason = "Recording is not available: no microphone was found. Plug one in and try again."
+    monkeypatch.setattr(recorder_dialog, "recording_available", lambda: (False, reason))
+    window = make_window()
+    assert window.record() is None
+    assert reason in window.last_message
+    window._check_recording_available()
+    assert reason in window.record_action.toolTip()

@@ -1,0 +1,267 @@
+"""The window driven as a user would: open, see, zoom, select, play, drop files, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QFileDialog, QPushButton
+from ui_support import WAIT_MS, clip, fresh_home, make_window, open_and_wait, write_clip  # noqa: F401
+
+
+def test_open_through_the_file_menu_shows_waveform_spectrogram_and_tiers(qtbot, make_window, clip, monkeypatch):
+    window = make_window()
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(clip), ""))
+    window.open_action.trigger()
+    qtbot.waitUntil(lambda: window.recording is not None, timeout=WAIT_MS)
+    assert window.recording.duration == pytest.approx(2.0, abs=0.01)
+    x, y = window.waveform.curve.getData()
+    assert x[-1] == pytest.approx(2.0, abs=0.01) and np.abs(y).max() > 0.1
+    spec = window.spectrogram_view.spectrogram
+    assert spec.max_hz == pytest.approx(5000, abs=20)                 # Praat's default range
+    assert window.spectrogram_view.image.image is not None
+    # the TextGrid next to the file was found: both tiers, labels drawn
+    labels = [t.toPlainText() for t in window.tier_view.labels]
+    assert "Guten" in labels and "ɔ" in labels
+    assert "clip.TextGrid" in window.info_bar.text()
+    # the file is remembered
+    from voice_desk.ui.settings import recent_files
+
+    assert recent_files()[0] == str(clip.resolve())
+
+
+def test_zoom_and_pan_keep_every_view_on_the_same_range(qtbot, make_window, clip):
+    window = make_window()
+    open_and_wait(qtbot, window, clip)
+
+    def ranges():
+        return [v.x_range() for v in window.time_views()]
+
+    window.zoom_in_action.trigger()
+    window.zoom_in_action.trigger()
+    first = ranges()[0]
+    assert first[1] - first[0] == pytest.approx(0.5, abs=0.01)
+    assert all(r == pytest.approx(first, abs=1e-6) for r in ranges())
+    window.pan_right_action.trigger()
+    moved = ranges()[0]
+    assert moved[0] > first[0]
+    assert all(r == pytest.approx(moved, abs=1e-6) for r in ranges())
+    # mouse wheel on the waveform zooms everything
+    from PySide6.QtCore import QPoint as P
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    view = window.waveform
+    centre = QPointF(view.width() / 2, view.height() / 2)
+    event = QWheelEvent(centre, QPointF(view.mapToGlobal(centre.toPoint())), P(0, 0), P(0, 240),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(view.viewport(), event)
+    wheel = ranges()[0]
+    assert wheel[1] - wheel[0] < moved[1] - moved[0]
+    assert all(r == pytest.approx(wheel, abs=1e-6) for r in ranges())
+    window.show_all_action.trigger()
+    assert all(r == pytest.approx((0.0, 2.0), abs=1e-3) for r in ranges())
+
+
+def test_keyboard_zoom_shortcut(qtbot, make_window, clip):
+    window = make_window()
+    open_and_wait(qtbot, window, clip)
+    window.activateWindow()
+    window.spectrogram_view.setFocus()
+    qtbot.keyClick(window.spectrogram_view, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
+    start, end = window.tier_view.x_range()
+    assert end - start == pytest.approx(1.0, abs=0.01)
+    qtbot.keyClick(window.spectrogram_view, Qt.Key.Key_Right)
+    assert window.tier_view.x_range()[0] == pytest.approx(start + 0.25, abs=0.01)
+    qtbot.keyClick(window.spectrogram_view, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    assert window.waveform.x_range() == pytest.approx((0.0, 2.0), abs=1e-3)
+    shown = window.overlay_action.isChecked()
+    qtbot.keyClick(window.spectrogram_view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    assert window.overlay_action.isChecked() != shown
+
+
+def test_clicking_an_interval_selects_it_in_every_view(qtbot, make_window, clip):
+    window = make_window()
+    open_and_wait(qtbot, window, clip)
+    tiers = window.tier_view
+    # click in the middle of the phone /t/ (0.5 .. 0.7 s), lower row
+    point = tiers.box.mapViewToScene(QPointF(0.6, 0.5))
+    widget_point = tiers.mapFromScene(point)
+    qtbot.mouseClick(tiers.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(int(widget_point.x()), int(widget_point.y())))
+    assert window.view_range.selection == pytest.approx((0.5, 0.7))
+    for view in window.time_views():
+        assert view.selection_item.isVisible()
+        assert view.selection_item.getRegion() == pytest.approx((0.5, 0.7))
+    window.zoom_selection_action.trigger()
+    assert window.spectrogram_view.x_range() == pytest.approx((0.5, 0.7), abs=1e-3)
+
+
+def test_space_plays_the_selection_and_the_cursor_moves(qtbot, make_window, clip):
+    from voice_desk.audio.playback import MemorySink, Player
+
+    sink = MemorySink(block=256, speed=2.0)
+    window = make_window(player=Player(sink=sink))
+    open_and_wait(qtbot, window, clip)
+    window.view_range.set_selection((0.5, 1.5))
+    cursor_positions = []
+    window.view_range.cursor_changed.connect(lambda t: cursor_positions.append(t))
+    window.play_toggle_action.trigger()
+    assert window.playback.is_playing
+    qtbot.waitUntil(lambda: not window.playback.is_playing, timeout=WAIT_MS)
+    played = sink.played[:, 0]
+    rec = window.recording.samples
+    assert played.size >= 16000        # one second of audio went to the sink: the selection
+    np.testing.assert_allclose(played[:16000], rec[8000:24000], atol=1e-6)
+    moving = [t for t in cursor_positions if t is not None]
+    assert len(set(np.round(moving, 3))) > 2 and max(moving) == pytest.approx(1.5, abs=0.05)
+    for view in window.time_views():
+        assert view.cursor_item.isVisible()
+
+
+def test_drop_a_recording_with_its_textgrid(qtbot, make_window, tmp_path):
+    wav = write_clip(tmp_path / "elsewhere", name="dropped")
+    grid = wav.with_suffix(".TextGrid")
+    renamed = grid.with_name("other-name.TextGrid")
+    grid.rename(renamed)                      # not found by name: it must come from the drop
+    window = make_window()
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(wav)), QUrl.fromLocalFile(str(renamed))])
+    event = QDropEvent(QPointF(100, 100), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+    qtbot.waitUntil(lambda: window.recording is not None, timeout=WAIT_MS)
+    assert window.alignment is not None and window.alignment.source == str(renamed)
+
+
+def test_a_corrupt_file_gives_a_plain_message_and_keeps_the_open_recording(qtbot, make_window, clip, tmp_path):
+    window = make_window()
+    open_and_wait(qtbot, window, clip)
+    bad = tmp_path / "broken.wav"
+    bad.write_bytes(b"RIFF\x00\x00\x00\x00WAVEfmt garbage that is not audio" * 4)
+    before = bad.read_bytes()
+    window.open_file(str(bad))
+    qtbot.waitUntil(lambda: "broken.wav" in window.last_message, timeout=WAIT_MS)
+    assert "not audio Voice Desk can read" in window.last_message
+    assert "Traceback" not in window.last_message
+    assert window.recording.path == clip                      # nothing lost
+    assert bad.read_bytes() == before                          # source never modified
+    from voice_desk.ui.error_report import log_file
+
+    assert "broken.wav" in log_file().read_text()
+
+
+def test_a_textgrid_for_another_recording_is_refused_plainly(qtbot, make_window, clip, tmp_path):
+    from voice_desk.align.textgrid import write_textgrid
+    from voice_desk.align.tiers import Alignment, Interval
+
+    window = make_window()
+    open_and_wait(qtbot, window, clip)
+    grid = write_textgrid(Alignment([Interval(0, 5, "x")], [Interval(0, 5, "a")], 5.0), tmp_path / "long.TextGrid")
+    assert not window.open_textgrid(str(grid))
+    assert "belongs to another recording" in window.last_message
+    assert window.alignment is not None                          # the good tiers stay
+
+
+def test_spectrogram_settings_apply_and_persist(qtbot, make_window, clip):
+    window = make_window()
+    open_and_wait(qtbot, window, clip)
+    window.spectrogram_settings_action.trigger()            # View → Spectrogram settings…
+    dialog = window.spectrogram_dialog
+    assert dialog.window_ms.value() == pytest.approx(5.0) and dialog.max_hz.value() == pytest.approx(5000)
+    narrow = next(b for b in dialog.findChildren(QPushButton) if b.text().startswith("Narrow-band"))
+    narrow.click()
+    dialog.max_hz.setValue(8000)
+    dialog.dynamic_range.setValue(50)
+    dialog.accept()
+    qtbot.waitUntil(lambda: window.spectrogram_view.max_hz > 7900, timeout=WAIT_MS)
+    assert window.spectrogram_view.spectrogram.settings.window_s == pytest.approx(0.03)
+    window.close()
+    again = make_window()
+    assert again.spec_settings.window_s == pytest.approx(0.03)
+    assert again.spec_settings.max_hz == pytest.approx(8000.0)
+
+
+def test_layout_and_overlay_settings_persist(qtbot, make_window):
+    window = make_window()
+    window.opacity_slider.setValue(33)
+    window.set_rendering("heat")
+    window.overlay_action.setChecked(False)
+    window.close()
+    again = make_window()
+    assert again.opacity_slider.value() == 33
+    assert again.rendering == "heat"
+    assert not again.overlay_action.isChecked()
+
+
+def test_playing_without_a_sound_device_says_why(qtbot, make_window, clip, monkeypatch):
+    import voice_desk.audio.playback as playback
+
+    monkeypatch.setattr(playback, "available", lambda: (False, "No sound output device was found."))
+    window = make_window()
+    open_and_wait(qtbot, window, clip)
+    window.play_all_action.trigger()
+    assert "No sound output device was found." in window.last_message
+
+
+def test_help_opens_the_clearly_labelled_synthetic_demo_with_its_tiers(qtbot, make_window):
+    from voice_desk.ui.main_window import demo_recording_path
+    from voice_desk.ui.settings import recent_files
+
+    demo = demo_recording_path()
+    assert demo.is_file() and demo.stat().st_size < 200_000
+    window = make_window()
+    window.demo_action.trigger()
+    qtbot.waitUntil(lambda: window.recording is not None, timeout=WAIT_MS)
+    assert window.recording.original_rate == 16000
+    assert "synthetic" in window.info_bar.text() and "not a patient recording" in window.info_bar.text()
+    words = [w.label for w in window.alignment.spoken_words()]
+    assert words == ["Guten", "Morgen", "wie", "geht", "es", "Ihnen"]
+    assert "ɔ" in [p.label for p in window.alignment.phones]
+    assert recent_files() == []                                # the demo is not a patient file
+
+
+def test_recent_files_menu_reopens_a_file(qtbot, make_window, clip, tmp_path):
+    other = write_clip(tmp_path / "r", name="second", with_textgrid=False, seed=2)
+    window = make_window()
+    open_and_wait(qtbot, window, clip)
+    open_and_wait(qtbot, window, other)
+    window.recent_menu.aboutToShow.emit()
+    entries = [a.text() for a in window.recent_menu.actions()]
+    assert entries[:2] == [str(other.resolve()), str(clip.resolve())]
+    window.recent_menu.actions()[1].trigger()
+    qtbot.waitUntil(lambda: window.recording.path == clip.resolve() or str(window.recording.path) == str(clip.resolve()),
+                    timeout=WAIT_MS)
+
+
+def test_dragging_on_the_spectrogram_selects_a_range(qtbot, make_window, clip):
+    window = make_window()
+    open_and_wait(qtbot, window, clip)
+    view = window.spectrogram_view
+
+    def pos(t):
+        p = view.mapFromScene(view.box.mapViewToScene(QPointF(t, 2000.0)))
+        return QPoint(int(p.x()), int(p.y()))
+
+    viewport = view.viewport()
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=pos(0.5))
+    for t in (0.6, 0.8, 1.0):
+        qtbot.mouseMove(viewport, pos=pos(t))
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=pos(1.0))
+    assert window.view_range.selection is not None
+    start, end = window.view_range.selection
+    assert start == pytest.approx(0.5, abs=0.02) and end == pytest.approx(1.0, abs=0.05)
+    assert window.waveform.selection_item.getRegion() == pytest.approx((start, end))
+
+
+def test_tier_labels_hide_where_they_do_not_fit_and_show_when_zoomed(qtbot, make_window, clip):
+    window = make_window()
+    window.resize(500, 600)
+    open_and_wait(qtbot, window, clip)
+    tiers = window.tier_view
+    qtbot.waitUntil(lambda: tiers.box.width() > 0)
+    tiers._fit_labels()
+    hidden = {t.toPlainText() for t in tiers.labels if not t.isVisible()}
+    assert "g" in hidden                          # 0.15 s of a narrow window: no room for it
+    window.view_range.set_visible(0.2, 0.5)
+    assert all(t.isVisible() for t in tiers.labels if t.toPlainText() in ("g", "uː"))

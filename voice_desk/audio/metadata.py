@@ -1,0 +1,38 @@
+"""The clinical label a recording's own metadata may carry.
+
+A WAV (INFO chunk) or FLAC/OGG (Vorbis comment) file can hold text tags; a recording tagged
+``label=healthy`` or ``label=pathological`` (also ``label: ...``, any case, in the comment,
+title or any other tag) tells the window the true label, so the study's agreement case shows
+without typing it. The file is only read.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+LABELS = ("healthy", "pathological")
+_PATTERN = re.compile(r"\blabel\s*[=:]\s*(healthy|pathological)\b", re.IGNORECASE)
+
+
+def tags(path: str | Path) -> dict[str, str]:
+    """The file's text tags ({} for files without any, NSP files, or unreadable files)."""
+    path = Path(path)
+    if path.suffix.lower() == ".nsp":
+        return {}
+    import soundfile as sf
+
+    try:
+        with sf.SoundFile(str(path)) as f:
+            return {k: str(v) for k, v in f.copy_metadata().items()}
+    except Exception:  # noqa: BLE001 - metadata is optional; loading reports real problems
+        return {}
+
+
+def true_label_from_metadata(path: str | Path) -> str | None:
+    """'healthy' or 'pathological' if a tag says so, else None."""
+    for value in tags(path).values():
+        match = _PATTERN.search(value)
+        if match:
+            return match.group(1).lower()
+    return None

@@ -1,0 +1,156 @@
+"""The verdict panel: which models to run, each model's outcome, the model card, the
+study's agreement case when the true label is known, and the research-use notice.
+
+A model that is not a trained healthy/pathological model never shows a probability of
+pathology here: only its top classes."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
+                               QProgressBar, QPushButton, QTextBrowser, QVBoxLayout, QWidget)
+
+from voice_desk.analysis.agreement import CASES
+from voice_desk.model.catalog import ModelEntry
+
+NOTICE = ("Research use only. Voice Desk is not a medical device and this is not a diagnosis: "
+          "a clinician judges the voice.")
+NO_MODEL = ("<b>No model is installed yet.</b> The window shows, plays and annotates recordings "
+            "without one; to get a verdict you need one model folder.<br><b>One step:</b> "
+            "<i>Models → Import…</i> and choose a Voice Desk model folder (for example one your group "
+            "trained; it holds config.json, model.safetensors and voice_desk.json).")
+TRUE_LABELS = ("unknown", "healthy", "pathological")
+
+
+class VerdictPanel(QWidget):
+    run_requested = Signal()
+    cancel_requested = Signal()
+    import_requested = Signal()
+    choice_changed = Signal()
+    true_label_changed = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(QLabel("<b>Models</b>"))
+        self.model_list = QListWidget()
+        self.model_list.setMaximumHeight(72)
+        self.model_list.itemChanged.connect(lambda _item: self.choice_changed.emit())
+        layout.addWidget(self.model_list)
+        self.no_model = QLabel(NO_MODEL)
+        self.no_model.setWordWrap(True)
+        self.no_model.setTextFormat(Qt.TextFormat.RichText)
+        layout.addWidget(self.no_model)
+        buttons = QHBoxLayout()
+        self.import_button = QPushButton("Import model…")
+        self.import_button.clicked.connect(self.import_requested)
+        self.run_button = QPushButton("Assess && explain")
+        self.run_button.setToolTip("Run the ticked models on this recording (in the background)")
+        self.run_button.clicked.connect(self.run_requested)
+        buttons.addWidget(self.import_button)
+        buttons.addWidget(self.run_button)
+        layout.addLayout(buttons)
+        self.auto_run = QCheckBox("Run when a recording opens")
+        self.auto_run.setChecked(True)
+        layout.addWidget(self.auto_run)
+        progress_row = QHBoxLayout()
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(True)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self.cancel_requested)
+        progress_row.addWidget(self.progress, 1)
+        progress_row.addWidget(self.cancel_button)
+        layout.addLayout(progress_row)
+        self.set_busy(False)
+        truth = QHBoxLayout()
+        truth.addWidget(QLabel("True label:"))
+        self.true_label = QComboBox()
+        self.true_label.addItems(TRUE_LABELS)
+        self.true_label.setToolTip("Enter the clinical label when it is known, to see the study's agreement case")
+        self.true_label.currentTextChanged.connect(self.true_label_changed)
+        truth.addWidget(self.true_label, 1)
+        layout.addLayout(truth)
+        self.results = QTextBrowser()
+        self.results.setOpenExternalLinks(False)
+        layout.addWidget(self.results, 1)
+        self.notice = QLabel(NOTICE)
+        self.notice.setWordWrap(True)
+        self.notice.setStyleSheet("color: #7a4b00; background: #fff4d6; padding: 4px; border-radius: 3px;")
+        layout.addWidget(self.notice)
+        self.setMinimumWidth(290)
+
+    # --- models ----------------------------------------------------------------------------
+    def set_models(self, entries: list[ModelEntry], chosen: set[str]) -> None:
+        self.model_list.blockSignals(True)
+        self.model_list.clear()
+        for entry in entries:
+            item = QListWidgetItem(entry.name)
+            item.setData(Qt.ItemDataRole.UserRole, entry.path)
+            item.setToolTip(f"{entry.summary}\n{entry.path}")
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if entry.path in chosen else Qt.CheckState.Unchecked)
+            self.model_list.addItem(item)
+        self.model_list.blockSignals(False)
+        self.no_model.setVisible(not entries)
+        self.model_list.setVisible(bool(entries))
+        self.run_button.setEnabled(bool(entries))
+
+    def chosen(self) -> list[str]:
+        out = []
+        for i in range(self.model_list.count()):
+            item = self.model_list.item(i)
+            if item.checkState() == Qt.CheckState.Checked:
+                out.append(item.data(Qt.ItemDataRole.UserRole))
+        return out
+
+    def set_checked(self, path: str, checked: bool = True) -> None:
+        for i in range(self.model_list.count()):
+            item = self.model_list.item(i)
+            if item.data(Qt.ItemDataRole.UserRole) == path:
+                item.setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+
+    # --- progress --------------------------------------------------------------------------
+    def set_busy(self, busy: bool, text: str = "") -> None:
+        self.progress.setVisible(busy)
+        self.cancel_button.setVisible(busy)
+        self.cancel_button.setEnabled(busy)
+        if busy:
+            self.progress.setValue(0)
+            self.progress.setFormat(text or "%p%")
+
+    def set_progress(self, fraction: float, text: str | None = None) -> None:
+        self.progress.setValue(int(max(0.0, min(1.0, fraction)) * 1000))
+        if text:
+            self.progress.setFormat(text)
+
+    # --- results ---------------------------------------------------------------------------
+    def show_results(self, rows: list[tuple[ModelEntry, object]], case: str | None, message: str = "") -> None:
+        """``rows``: (model, Prediction) pairs; ``case``: 'O'/'X'/'A'/'B' or None."""
+        parts = []
+        if message:
+            parts.append(f"<p>{html.escape(message)}</p>")
+        for entry, prediction in rows:
+            parts.append(f"<p><b>{html.escape(entry.name)}</b><br>")
+            if prediction.gives_verdict and prediction.pathology_probability is not None:
+                p = prediction.pathology_probability
+                colour = "#a01010" if prediction.label == "pathological" else "#106010"
+                parts.append(f"P(pathological) = <b>{p:.2f}</b> → <b style='color:{colour}'>"
+                             f"{html.escape(prediction.label)}</b><br>")
+            else:
+                tops = ", ".join(f"{html.escape(l)} {v:.2f}" for l, v in prediction.top_classes(3))
+                parts.append("<i>No verdict: this model was not trained to tell healthy from pathological "
+                             f"voices.</i> Its top classes: {tops}<br>")
+            parts.append(f"<span style='color:#555'>{html.escape(entry.summary)}</span>")
+            for warning in prediction.warnings:
+                parts.append(f"<br><span style='color:#8a5a00'>⚠ {html.escape(warning)}</span>")
+            parts.append("</p>")
+        if case:
+            parts.append(f"<p><b>Agreement case {case}</b>: {html.escape(CASES[case])}</p>")
+        self.results.setHtml("".join(parts))
+
+    def results_text(self) -> str:
+        return self.results.toPlainText()
