@@ -8,6 +8,7 @@ runs Montreal Forced Aligner (any German text, needs MFA installed). Both return
 from __future__ import annotations
 
 import os
+from typing import Callable
 
 from voice_desk.align.reference import SENTENCE
 from voice_desk.align.tiers import Alignment
@@ -22,11 +23,13 @@ def _normalise(text: str) -> str:
 
 
 def align(recording: Recording, backend: str = "builtin", transcript: str = SENTENCE,
-          mfa: str | os.PathLike | None = None, timeout: float | None = None) -> Alignment:
+          mfa: str | os.PathLike | None = None, timeout: float | None = None,
+          cancelled: Callable[[], bool] | None = None) -> Alignment:
     """Word and phone tiers for ``recording``.
 
     ``transcript`` defaults to the SVD sentence; the built-in aligner knows only that sentence.
-    ``mfa`` (program or conda environment) and ``timeout`` (seconds) apply to the MFA backend.
+    ``mfa`` (program or conda environment), ``timeout`` (seconds) and ``cancelled`` (polled while
+    MFA runs; stops it with ``MfaCancelledError``) apply to the MFA backend.
     """
     if backend == "builtin":
         if _normalise(transcript) != _normalise(SENTENCE):
@@ -38,5 +41,6 @@ def align(recording: Recording, backend: str = "builtin", transcript: str = SENT
     if backend == "mfa":
         from voice_desk.align.mfa import DEFAULT_TIMEOUT_S, align_mfa
 
-        return align_mfa(recording, transcript, mfa=mfa, timeout=timeout or DEFAULT_TIMEOUT_S)
+        return align_mfa(recording, transcript, mfa=mfa, timeout=timeout or DEFAULT_TIMEOUT_S,
+                         cancelled=cancelled)
     raise VoiceDeskError(f"there is no aligner called '{backend}'.", hint=f"Choose one of: {', '.join(BACKENDS)}.")

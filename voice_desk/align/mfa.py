@@ -18,7 +18,9 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 from pathlib import Path
+from typing import Callable
 
 from voice_desk.align.textgrid import read_textgrid
 from voice_desk.align.tiers import Alignment
@@ -51,6 +53,10 @@ class MfaModelMissingError(MfaError):
 
 class MfaTimeoutError(MfaError):
     pass
+
+
+class MfaCancelledError(MfaError):
+    """The user stopped the alignment (MFA and its workers were killed)."""
 
 
 def _program_in(folder: Path) -> Path | None:
@@ -101,21 +107,41 @@ def find_mfa(setting: str | os.PathLike | None = None) -> Path:
                            f"{ENV_VAR} or in a conda environment.", hint=INSTALL_HINT)
 
 
-def _run(command: list[str], timeout: float) -> subprocess.CompletedProcess:
-    """Run with a timeout that also stops MFA's own worker processes."""
+#: How often a running MFA is checked for the user's cancel (seconds).
+CANCEL_POLL_S = 0.2
+
+
+def _kill(process: subprocess.Popen) -> None:
+    if os.name == "posix":
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    else:  # pragma: no cover
+        process.kill()
+    process.communicate()
+
+
+def _run(command: list[str], timeout: float, cancelled: Callable[[], bool] | None = None
+         ) -> subprocess.CompletedProcess:
+    """Run with a timeout that also stops MFA's own worker processes; ``cancelled()`` (polled)
+    stops them too and raises :class:`MfaCancelledError`."""
     kwargs = {"start_new_session": True} if os.name == "posix" else {}
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                encoding="utf-8", errors="replace", **kwargs)
-    try:
-        out, err = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        if os.name == "posix":
-            os.killpg(process.pid, signal.SIGKILL)
-        else:  # pragma: no cover
-            process.kill()
-        process.communicate()
-        raise
-    return subprocess.CompletedProcess(command, process.returncode, out, err)
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        try:
+            out, err = process.communicate(timeout=max(0.0, min(left, CANCEL_POLL_S if cancelled else left)))
+            return subprocess.CompletedProcess(command, process.returncode, out, err)
+        except subprocess.TimeoutExpired:
+            if cancelled is not None and cancelled():
+                _kill(process)
+                raise MfaCancelledError("The alignment with MFA was cancelled.") from None
+            if time.monotonic() >= deadline:
+                _kill(process)
+                raise
 
 
 def _tail(text: str, lines: int = 6) -> str:
@@ -124,8 +150,9 @@ def _tail(text: str, lines: int = 6) -> str:
 
 
 def align_mfa(recording: Recording, transcript: str, mfa: str | os.PathLike | None = None,
-              timeout: float = DEFAULT_TIMEOUT_S) -> Alignment:
-    """Align one recording with ``mfa align_one … german_mfa german_mfa …``."""
+              timeout: float = DEFAULT_TIMEOUT_S, cancelled: Callable[[], bool] | None = None) -> Alignment:
+    """Align one recording with ``mfa align_one … german_mfa german_mfa …``; ``cancelled()`` is
+    polled while MFA runs (the window's cancel)."""
     import soundfile as sf
 
     program = find_mfa(mfa)
@@ -139,7 +166,7 @@ def align_mfa(recording: Recording, transcript: str, mfa: str | os.PathLike | No
         text.write_text(transcript.strip() + "\n", encoding="utf-8")
         command = [str(program), "align_one", str(audio), str(text), MODEL, MODEL, str(out)]
         try:
-            result = _run(command, timeout)
+            result = _run(command, timeout, cancelled)
         except subprocess.TimeoutExpired as exc:
             raise MfaTimeoutError(f"MFA did not finish within {timeout:.0f} s and was stopped.", path=recording.path,
                                   hint="Try again with a longer --timeout, or use --backend builtin.") from exc

@@ -4,7 +4,8 @@ The window only shows the core's results and starts its work: loading audio happ
 worker pool (:mod:`voice_desk.ui.jobs`), models run in the model process
 (:mod:`voice_desk.model.model_process`); a result for a recording that is no longer shown is
 dropped. torch is never imported into this process. Menus, models, relevance views and export
-live in the mixins ``window_menus``, ``window_models``, ``window_relevance``, ``window_export``.
+live in the mixins ``window_menus``, ``window_models``, ``window_relevance``, ``window_export``;
+where the tiers come from (TextGrid, built-in aligner, MFA) in ``window_tiers``.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from voice_desk.ui.window_export import ExportMixin
 from voice_desk.ui.window_menus import MenusMixin
 from voice_desk.ui.window_models import ModelsMixin
 from voice_desk.ui.window_relevance import RelevanceMixin
+from voice_desk.ui.window_tiers import TiersMixin, find_tiers
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,7 @@ class OpenedAudio:
     alignment: Alignment | None
     textgrid_problem: str | None
     true_label: str | None = None
+    tier_note: str | None = None
 
 
 def demo_recording_path() -> Path:
@@ -62,25 +65,19 @@ def demo_recording_path() -> Path:
 
 
 def _open_audio(path: str, textgrid: str | None, settings: SpectrogramSettings) -> OpenedAudio:
-    """Worker: load, compute the spectrogram, find and read the TextGrid."""
-    from voice_desk.align.textgrid import TextGridError, find_textgrid_for, read_textgrid
+    """Worker: load, compute the spectrogram, find the tiers (a TextGrid, else the built-in aligner)."""
     from voice_desk.audio.load import load_recording
     from voice_desk.audio.metadata import true_label_from_metadata
     from voice_desk.audio.spectrogram import compute_spectrogram
 
     recording = load_recording(path)
     spectrogram = compute_spectrogram(recording.samples, recording.sample_rate, settings)
-    grid = textgrid or find_textgrid_for(path)
-    alignment, problem = None, None
-    if grid:
-        try:
-            alignment = read_textgrid(grid, recording.duration)
-        except TextGridError as exc:
-            problem = str(exc)
-    return OpenedAudio(recording, spectrogram, alignment, problem, true_label_from_metadata(path))
+    tiers = find_tiers(recording, path, textgrid)
+    return OpenedAudio(recording, spectrogram, tiers.alignment, tiers.textgrid_problem,
+                       true_label_from_metadata(path), tiers.note)
 
 
-class MainWindow(MenusMixin, ModelsMixin, RelevanceMixin, ExportMixin, QMainWindow):
+class MainWindow(MenusMixin, ModelsMixin, RelevanceMixin, ExportMixin, TiersMixin, QMainWindow):
     recording_shown = Signal(str)
     results_changed = Signal()
 
@@ -113,6 +110,7 @@ class MainWindow(MenusMixin, ModelsMixin, RelevanceMixin, ExportMixin, QMainWind
         self._build_views()
         self._build_docks()
         self._build_actions()
+        self._build_tier_actions()
         self._build_menus_and_toolbar()
         self._restore_layout()
         self.refresh_models(extra_models or [])
@@ -210,6 +208,7 @@ class MainWindow(MenusMixin, ModelsMixin, RelevanceMixin, ExportMixin, QMainWind
         self.playback.stop()
         self.io_jobs.shutdown()
         self.model_jobs.shutdown()
+        self.align_jobs.shutdown()
         super().closeEvent(event)
 
     # ------------------------------------------------------------------ messages
@@ -243,6 +242,7 @@ class MainWindow(MenusMixin, ModelsMixin, RelevanceMixin, ExportMixin, QMainWind
         """Load in the background; the current recording stays until the new one is ready."""
         self.file_token += 1
         self.model_jobs.cancel_all("explain")
+        self.align_jobs.cancel_all()  # its tiers would be for the recording shown now
         path = str(path)
         settings = self.spec_settings
         self.statusBar().showMessage(f"Opening {Path(path).name}…")
@@ -266,7 +266,7 @@ class MainWindow(MenusMixin, ModelsMixin, RelevanceMixin, ExportMixin, QMainWind
         self.waveform.set_samples(rec.samples, rec.sample_rate)
         self.spectrogram_view.set_spectrogram(opened.spectrogram, rec.duration)
         self.view_range.reset(rec.duration)
-        self.set_alignment(opened.alignment)
+        self.set_alignment(opened.alignment, opened.tier_note)
         self.true_label_source = "the file's metadata" if opened.true_label else None
         # a label entered for the previous recording never carries over to this one
         self.verdict.true_label.setCurrentText(opened.true_label or "unknown")
@@ -289,50 +289,17 @@ class MainWindow(MenusMixin, ModelsMixin, RelevanceMixin, ExportMixin, QMainWind
             self.info_bar.setText("No recording open.")
             return
         parts = [f"<b>{rec.name}</b>", f"{rec.duration:.2f} s", f"recorded at {rec.original_rate} Hz"]
-        if self.alignment is not None:
-            parts.append(f"tiers from {Path(self.alignment.source).name}")
-        elif textgrid_problem:
-            parts.append("TextGrid not usable (see message)")
-        else:
-            parts.append("no TextGrid next to it (File → Open TextGrid…)")
+        tier_text, tier_warnings = self._tier_bar_text(textgrid_problem)
+        parts.append(tier_text)
         if self.true_label_source:
             parts.append(f"true label from {self.true_label_source}: {self.verdict.true_label.currentText()}")
         text = " · ".join(parts)
         if self.is_demo:
             text = ("<span style='background:#ffe08a;padding:2px'><b>DEMO — synthetic voice (espeak-ng), not a "
                     "patient recording.</b></span> " + text)
-        for warning in rec.warnings:
+        for warning in [*rec.warnings, *tier_warnings]:
             text += f"<br><span style='color:#8a5a00'>⚠ {warning}</span>"
         self.info_bar.setText(text)
-
-    def set_alignment(self, alignment: Alignment | None) -> None:
-        self.alignment = alignment
-        self.tier_view.set_alignment(alignment)
-        self._update_phone_chart()
-
-    def open_textgrid_dialog(self) -> None:
-        if self.recording is None:
-            self.show_message("Open a recording first; a TextGrid belongs to a recording.")
-            return
-        path, _ = QFileDialog.getOpenFileName(self, "Open a TextGrid", self._last_folder(),
-                                              "TextGrids (*.TextGrid *.textgrid);;All files (*)")
-        if path:
-            self.open_textgrid(path)
-
-    def open_textgrid(self, path: str) -> bool:
-        from voice_desk.align.textgrid import read_textgrid
-
-        if self.recording is None:
-            self.show_message("Open a recording first; a TextGrid belongs to a recording.")
-            return False
-        try:
-            alignment = read_textgrid(path, self.recording.duration)
-        except VoiceDeskError as exc:
-            self.show_error(exc, "TextGrid not used")
-            return False
-        self.set_alignment(alignment)
-        self._update_info_bar()
-        return True
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()

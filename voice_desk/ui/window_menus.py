@@ -63,7 +63,6 @@ class MenusMixin:
         file_menu.addAction(self.open_action)
         self.recent_menu = file_menu.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        file_menu.addAction(self.open_textgrid_action)
         file_menu.addAction(self.record_action)
         file_menu.addSeparator()
         file_menu.addAction(self.export_png_action)
@@ -92,6 +91,7 @@ class MenusMixin:
         view_menu.addAction(self.spectrogram_settings_action)
         view_menu.addAction(self.verdict_dock.toggleViewAction())
         view_menu.addAction(self.phone_dock.toggleViewAction())
+        self._build_tiers_menu(bar)
         play_menu = bar.addMenu("&Play")
         for action in (self.play_toggle_action, self.play_all_action, self.play_selection_action,
                        self.play_visible_action, self.stop_action):

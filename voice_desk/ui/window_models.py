@@ -126,6 +126,7 @@ class ModelsMixin:
 
     def cancel_jobs(self) -> None:
         self.model_jobs.cancel_all("explain")
+        self.align_jobs.cancel_all()
         self.verdict.set_progress(self.verdict.progress.value() / 1000, "Cancelling…")
 
     def _model_busy(self, busy: bool) -> None:
@@ -159,7 +160,7 @@ class ModelsMixin:
             self.statusBar().showMessage("Cancelled.", 5000)
 
     def is_busy(self) -> bool:
-        return self.io_jobs.busy or self.model_jobs.busy
+        return self.io_jobs.busy or self.model_jobs.busy or self.align_jobs.busy
 
     # ------------------------------------------------------------------ verdicts
     def _results_in_order(self) -> list[tuple[ModelEntry, object]]:

@@ -90,7 +90,7 @@ class RelevanceMixin:
 
         explanation = self.overlay_explanation()
         if explanation is None or self.alignment is None:
-            why = ("Open a TextGrid (File → Open TextGrid…) to see relevance per phone."
+            why = ("Open a TextGrid or align the recording (Tiers menu) to see relevance per phone."
                    if explanation is not None else "Per-phone relevance appears here once a model has run.")
             self.phone_chart.set_rows([], [], why)
             return
