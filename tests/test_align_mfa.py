@@ -167,3 +167,16 @@ def test_textgrid_for_another_duration_is_refused(clean_env, tmp_path, sentence_
     on_path(clean_env, install_fake(tmp_path / "bin", FAKE_OK, shift=1.0).parent)
     with pytest.raises(TextGridError, match="belongs to another recording"):
         align(load_recording(sentence_wav), backend="mfa")
+
+
+def test_a_running_mfa_is_stopped_when_cancelled(clean_env, tmp_path, sentence_wav):
+    on_path(clean_env, install_fake(tmp_path / "bin", FAKE_HANGS).parent)
+    polls = []
+
+    def cancelled():
+        polls.append(1)
+        return len(polls) >= 2
+
+    with pytest.raises(mfa.MfaCancelledError, match="cancelled"):
+        align(load_recording(sentence_wav), backend="mfa", timeout=60, cancelled=cancelled)
+    assert len(polls) == 2

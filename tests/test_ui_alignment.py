@@ -207,3 +207,17 @@ def test_the_shipped_demo_textgrid_uses_german_mfa_phones():
     labels = {p.label for p in shipped.spoken_phones()}
     assert labels and labels <= GERMAN_MFA_PHONES, labels - GERMAN_MFA_PHONES
     assert "ʁ" in labels and "ɾ" not in labels                       # espeak's tap became german_mfa's ʁ
+
+
+def test_the_phone_chart_works_with_the_aligners_tiers(qtbot, make_window, sentence_wav, tiny_bundle):
+    window = make_window(extra_models=[str(tiny_bundle)])
+    window.verdict.auto_run.setChecked(True)
+    open_and_wait(qtbot, window, sentence_wav)
+    qtbot.waitUntil(lambda: len(window.explanations) >= 1 and not window.is_busy(), timeout=WAIT_MS)
+    assert window.alignment.source == "builtin"
+    chart = window.phone_chart
+    spoken = window.alignment.spoken_phones()
+    assert [r.phone for r in chart.rows] == [p.label for p in spoken]
+    k = [p.label for p in spoken].index("ɔ")                        # /ɔ/ in "Morgen", as in the study
+    chart.click_bar(k)
+    assert window.view_range.selection == pytest.approx((spoken[k].start, spoken[k].end))
