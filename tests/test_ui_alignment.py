@@ -221,3 +221,15 @@ def test_the_phone_chart_works_with_the_aligners_tiers(qtbot, make_window, sente
     k = [p.label for p in spoken].index("ɔ")                        # /ɔ/ in "Morgen", as in the study
     chart.click_bar(k)
     assert window.view_range.selection == pytest.approx((spoken[k].start, spoken[k].end))
+
+
+def test_an_unusable_textgrid_next_to_the_audio_falls_back_to_the_aligner(qtbot, make_window, sentence_wav):
+    from voice_desk.align.textgrid import write_textgrid
+    from voice_desk.align.tiers import Alignment, Interval
+
+    write_textgrid(Alignment([Interval(0, 9, "x")], [Interval(0, 9, "a")], 9.0), sentence_wav.with_suffix(".TextGrid"))
+    window = make_window()
+    open_and_wait(qtbot, window, sentence_wav)
+    assert window.alignment.source == "builtin"
+    assert "TextGrid not usable (see message); tiers from the built-in aligner" in window.info_bar.text()
+    assert "another recording" in window.last_message                # why the TextGrid was not used

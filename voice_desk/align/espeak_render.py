@@ -1,8 +1,8 @@
 """Render German sentences with libespeak-ng and read back where each phone starts.
 
 **Build and benchmark time only**: ``scripts/build_aligner_reference.py`` uses this to make the
-shipped aligner reference, and ``benchmarks/bench_align.py`` to make test renditions with known
-phone times. Voice Desk itself never loads libespeak-ng (Debian package ``espeak-ng``).
+shipped aligner reference, ``scripts/make-demo-recording`` the window's demo recording and its
+TextGrid, and ``benchmarks/bench_align.py`` test renditions with known phone times. Voice Desk itself never loads libespeak-ng (Debian package ``espeak-ng``).
 
 Phone times come from espeak-ng's synthesis callback in synchronous mode with phoneme events
 (``espeakINITIALIZE_PHONEME_EVENTS | espeakINITIALIZE_PHONEME_IPA``): each event carries the

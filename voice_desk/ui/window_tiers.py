@@ -114,12 +114,14 @@ class TiersMixin:
 
     def tier_info(self, textgrid_problem: str | None = None) -> tuple[str, list[str]]:
         """The info bar's tier part and the warnings to show under it."""
+        unusable = "TextGrid not usable (see message)" if textgrid_problem else ""
         if self.alignment is not None:
-            return tier_source(self.alignment), list(self.alignment.warnings)
+            source = tier_source(self.alignment)
+            return (f"{unusable}; {source}" if unusable else source), list(self.alignment.warnings)
         if self.tier_note:
-            return self.tier_note, []
-        if textgrid_problem:
-            return "TextGrid not usable (see message)", []
+            return (f"{unusable}; {self.tier_note}" if unusable else self.tier_note), []
+        if unusable:
+            return unusable, []
         return "no tiers (Tiers → Open TextGrid… or Align)", []
 
     def _tier_bar_text(self, textgrid_problem: str | None = None) -> tuple[str, list[str]]:
