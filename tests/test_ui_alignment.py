@@ -7,7 +7,6 @@ import shutil
 from importlib import resources
 from pathlib import Path
 
-import numpy as np
 import pytest
 import soundfile as sf
 from conftest import tone

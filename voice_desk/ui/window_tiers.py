@@ -236,7 +236,6 @@ class TiersMixin:
         alignment, note = result
         if alignment is None:  # keep the tiers shown; say why there are no new ones
             self.statusBar().showMessage(note or f"{who} found nothing to align.", 15000)
-            self.last_message = note or ""
             if self.alignment is None:
                 self.set_alignment(None, note)
                 self._update_info_bar()
