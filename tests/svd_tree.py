@@ -94,5 +94,37 @@ def make_svd_tree(root: str | Path, n_healthy: int = 24, n_pathological: int = 2
         path = phrase_file(data, sid)
         path.parent.mkdir(parents=True, exist_ok=True)
         write_nsp(path, samples, NSP_RATE)
+        write_nsp(path.with_name(f"{sid}-phrase-egg.egg"), 0.5 * np.sign(samples), NSP_RATE)  # an EGG-like channel
     return {"root": root, "healthy": healthy, "pathological": pathological, "singers": singers,
             "known_bad": known_bad, "folders": len(folders)}
+
+
+_SHARED: dict = {}
+
+
+def shared_svd_tree() -> dict:
+    """One generated tree per test session (several test modules use it; never modified)."""
+    import tempfile
+
+    if "tree" not in _SHARED:
+        _SHARED["tree"] = make_svd_tree(Path(tempfile.mkdtemp(prefix="svd-tree-")))
+    return _SHARED["tree"]
+
+
+def shared_tiny_base() -> Path:
+    """A tiny AST with random weights saved like a hub checkpoint (no voice_desk.json)."""
+    import tempfile
+
+    from conftest import save_tiny_bundle
+
+    if "base" not in _SHARED:
+        folder = Path(tempfile.mkdtemp(prefix="tiny-base-")) / "tiny-ast"
+        save_tiny_bundle(folder, configuration=None)
+        (folder / "voice_desk.json").unlink()
+        _SHARED["base"] = folder
+    return _SHARED["base"]
+
+
+#: Overrides that let a tiny random-weight AST learn from a few dozen clips in seconds.
+TINY_FREEZE = ["learning_rate=0.05", "gradient_accumulation_steps=1", "num_train_epochs=30",
+               "early_stopping_patience=30"]

@@ -33,7 +33,12 @@ def run(args) -> int:
     from voice_desk.train.recipe import load_recipe
     from voice_desk.train.runner import run_training
 
-    report = JsonLines(sys.stdout) if args.progress_json else TextBar(sys.stderr)
+    if args.progress_json:
+        # stdout carries only our JSON lines; anything a library prints goes to stderr.
+        report = JsonLines(sys.stdout)
+        sys.stdout = sys.stderr
+    else:
+        report = TextBar(sys.stderr)
     try:
         overrides = list(args.overrides)
         if args.device:

@@ -131,8 +131,13 @@ def open_index(data_dir: Path, include_known_bad: bool = False):
                 raise SvdError(f"Voice Desk could not link the SVD session folders into its index ({exc}).",
                                path=data_dir, hint="On Windows, turn on Developer Mode (it allows links) "
                                                    "and try again.") from exc
-        with contextlib.redirect_stderr(io.StringIO()):  # sbvoicedb's tqdm bars
-            db = SbVoiceDb(str(tmp), download_mode="off")
+        try:
+            with contextlib.redirect_stderr(io.StringIO()):  # sbvoicedb's tqdm bars
+                db = SbVoiceDb(str(tmp), download_mode="off")
+        except Exception as exc:  # sbvoicedb raises whatever its readers raise on a damaged copy
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise SvdError(f"sbvoicedb could not index this SVD copy ({type(exc).__name__}: {exc}).", path=data_dir,
+                           hint="A session folder may be incomplete: unzip that pathology's archive again.") from exc
         db._db.dispose()
         del db
         if (index / "sbvoice.db").is_file():  # another process won the race

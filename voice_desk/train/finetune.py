@@ -118,6 +118,9 @@ def finetune(model, extractor, train_clips, dev_clips, recipe, work_dir: Path, d
                       eval_dataset=ClipDataset(dev_clips, extractor), compute_metrics=compute_metrics,
                       callbacks=[Progress(), EarlyStoppingCallback(int(recipe["early_stopping_patience"]),
                                                                    float(recipe["early_stopping_threshold"]))])
+    from transformers.trainer_callback import PrinterCallback
+
+    trainer.remove_callback(PrinterCallback)  # it prints log dicts to stdout: progress goes through report
     last = get_last_checkpoint(str(work_dir)) if work_dir.is_dir() else None
     if last:
         result.resumed_from = last
