@@ -113,7 +113,7 @@ def train_head(head, train_x, train_y, dev_x, dev_y, settings: HeadSettings, enc
             logits = _forward(head, train_x[idx], encode)
             loss = loss_fn(logits, train_y[idx])
             (loss / settings.gradient_accumulation_steps).backward()
-            running += float(loss)
+            running += float(loss.detach())
             count += 1
             if (b + 1) % settings.gradient_accumulation_steps == 0 or b + 1 == batches_per_epoch:
                 if settings.max_grad_norm > 0:

@@ -33,7 +33,7 @@ def roc_points(y_true, scores) -> tuple[list[float], list[float], list[float]]:
 def roc_auc(y_true, scores) -> float:
     """Area under the ROC curve (probability a random positive outranks a random negative)."""
     y_true = np.asarray(y_true)
-    if y_true.min(initial=0) == y_true.max(initial=0):
+    if y_true.size == 0 or y_true.min() == y_true.max():
         return float("nan")
     fpr, tpr, _ = roc_points(y_true, scores)
     return float(np.trapezoid(tpr, fpr))
