@@ -92,3 +92,26 @@ def test_bad_folder_shows_the_reason(qtbot, wizard, tmp_path):
     qtbot.waitUntil(lambda: page.load_button.isEnabled() and "Reading" not in page.counts_label.text(), timeout=30_000)
     assert "no Saarbruecken Voice Database sessions" in page.counts_label.text()
     assert not page.isComplete()
+
+
+def test_cancel_then_resume(qtbot, wizard):
+    from PySide6.QtCore import Qt
+
+    _load_svd(qtbot, wizard)
+    wizard.next()
+    wizard.next()
+    for item in TINY_FREEZE:
+        key, value = item.split("=")
+        wizard.config_page.set_value(key, value)
+    wizard.config_page.name_edit.setText("resumed")
+    wizard.next()
+    train = wizard.train_page
+    qtbot.mouseClick(train.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: train.progress.value() > 0 or bool(train.curves.losses), timeout=120_000)
+    qtbot.mouseClick(train.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not train.process.running(), timeout=30_000)
+    assert wizard.bundle is None  # killed during embedding, long before the end
+    assert "cancelled" in train.status.text() and train.resume_button.isEnabled() and not train.isComplete()
+    qtbot.mouseClick(train.resume_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: train.isComplete(), timeout=240_000)
+    assert wizard.bundle.endswith("resumed") and train.isComplete()

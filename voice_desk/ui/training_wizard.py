@@ -19,7 +19,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComboBox, QFileDialog, QFormLayout,
                                QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QPlainTextEdit, QProgressBar,
                                QPushButton, QRadioButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
-                               QWidget, QWizard, QWizardPage)
+                               QWizard, QWizardPage)
 
 from voice_desk.ui.training_job import BackgroundJob
 from voice_desk.ui.training_plots import ConfusionTable, CurvesView, RocView
@@ -289,6 +289,8 @@ class ConfigPage(QWizardPage):
         self.advice.setMaximumHeight(110)
         layout.addWidget(self.advice)
         self.recipe = None
+        self._filling = False
+        self.table.itemChanged.connect(lambda item: self._update_estimate())
         self.per_clip_s: float | None = None
         self.per_clip_train_s: float | None = None
 
@@ -307,6 +309,7 @@ class ConfigPage(QWizardPage):
         from voice_desk.train.recipe import load_recipe
 
         self.recipe = load_recipe(name)
+        self._filling = True
         if not self.name_edit.text() or self.name_edit.text().startswith(("ast_freeze-", "ast_finetuned-")):
             self.name_edit.setText(f"{name}-{datetime.now().strftime('%Y%m%d-%H%M')}")
         skip = set(DATA_KEYS) | {"configuration", "name", "split_seed"}
@@ -322,6 +325,7 @@ class ConfigPage(QWizardPage):
             self.table.setItem(r, 1, QTableWidgetItem(text))
         if self.w.base_model:
             self.set_value("base_model", self.w.base_model)
+        self._filling = False
         self.per_clip_s = None
         self._update_estimate()
 
@@ -393,7 +397,15 @@ class ConfigPage(QWizardPage):
         self._update_estimate()
 
     def _update_estimate(self) -> None:
-        recipe = self.edited_recipe()
+        from voice_desk.errors import VoiceDeskError
+
+        if self._filling or self.recipe is None:
+            return
+        try:
+            recipe = self.edited_recipe()
+        except VoiceDeskError as exc:
+            self.estimate_label.setText(f"<span style='color:#b00'>{exc}</span>")
+            return
         counts = self.w.split.counts(self.w.corpus) if self.w.split else None
         n_train = counts["train"]["clips"] if counts else 0
         n_all = sum(c["clips"] for c in counts.values()) if counts else 0
