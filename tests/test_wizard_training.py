@@ -23,7 +23,9 @@ def wizard(qtbot, tmp_path):
 def _load_svd(qtbot, wizard):
     page = wizard.data_page
     page.path_edit.setText(str(shared_svd_tree()["root"]))
-    qtbot.mouseClick(page.load_button, __import__("PySide6.QtCore", fromlist=["Qt"]).Qt.MouseButton.LeftButton)
+    from PySide6.QtCore import Qt
+
+    qtbot.mouseClick(page.load_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.isComplete(), timeout=60_000)
     return page
 

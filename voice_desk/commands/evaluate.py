@@ -20,6 +20,7 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     import json
+    import sys
     from pathlib import Path
 
     from voice_desk.commands._common import quiet_libraries
@@ -43,7 +44,18 @@ def run(args) -> int:
     if split_file is None and (Path(args.model) / "split.csv").is_file():
         split_file = str(Path(args.model) / "split.csv")
     prepared = prepare_data(recipe, args.data, split_file)
-    clips = prepared.corpus.clips if args.split == "all" else prepared.split.clips(prepared.corpus, args.split)
+    from voice_desk.errors import VoiceDeskError
+    from voice_desk.train.clip_inputs import load_samples
+
+    clips = []
+    for clip in prepared.corpus.clips if args.split == "all" else prepared.split.clips(prepared.corpus, args.split):
+        try:
+            load_samples(clip.path)
+            clips.append(clip)
+        except VoiceDeskError as exc:
+            print(f"left out {clip.path}: {exc.problem}", file=sys.stderr)
+    if not clips:
+        raise VoiceDeskError(f"the {args.split} part holds no usable recordings.", hint="Check --data and --split-file.")
     probs = predict_model(loaded.model, loaded.feature_extractor, clips, max(1, args.batch_size), loaded.device)
     metrics = evaluate_scores([c.label_index for c in clips], probs, [c.gender for c in clips])
     if args.json:

@@ -65,13 +65,12 @@ class DiagnosisGrouping:
         self.multi_rule = multi_rule
         self.override_csv = str(override_csv) if override_csv else None
         self.overrides = read_override_csv(override_csv) if override_csv else {}
+        self._overrides_lower = {k.lower(): v for k, v in self.overrides.items()}
 
     def group_of(self, diagnosis: str) -> str:
         name = _nfc(diagnosis)
-        if name in self.overrides:
-            return self.overrides[name]
-        if name.lower() in {k.lower(): v for k, v in self.overrides.items()}:
-            return {k.lower(): v for k, v in self.overrides.items()}[name.lower()]
+        if name.lower() in self._overrides_lower:
+            return self._overrides_lower[name.lower()]
         divr = _divr_map(self.map_name)
         if name not in divr:
             return "other"

@@ -153,9 +153,8 @@ def run_training(recipe, data: str, out: str | Path | None = None, split_file: s
         extra = {"best_epoch": result.best_epoch, "best_dev_uar": result.best_dev_uar,
                  "stopped_early": result.stopped_early, "embedding_cache": str(cache.folder) if cache else None,
                  "embeddings_reused": embedded.reused, "embeddings_computed": embedded.computed}
-        model.classifier = head.to(device)
-        test_probs = predict_probabilities(head.to("cpu"), xs["test"])
-        model.to(device)
+        test_probs = predict_probabilities(head, xs["test"])
+        model.classifier = head  # the trained head on the unchanged backbone
     else:
         from voice_desk.train.finetune import finetune
 
