@@ -91,20 +91,33 @@ def test_bad_data_gives_a_clear_error(tmp_path, capsys):
     assert "no Saarbruecken Voice Database sessions" in capsys.readouterr().err
 
 
-def test_ast_finetuned_short_run_and_resume(tmp_path):
+def test_ast_finetuned_learns_and_resumes_after_an_interruption(tmp_path):
     tree, base = shared_svd_tree(), shared_tiny_base()
     out = tmp_path / "fine"
     common = ["train", "--recipe", "training/ast_finetuned.toml", "--data", f"svd:{tree['root']}", "--out", str(out),
-              "--set", f"base_model={base}", "--set", "learning_rate=0.003", "--set", "gradient_accumulation_steps=1",
-              "--set", "per_device_train_batch_size=16", "--set", "keep_checkpoints=true"]
+              "--set", f"base_model={base}", "--set", "learning_rate=3e-4", "--set", "gradient_accumulation_steps=1",
+              "--set", "early_stopping_patience=12", "--set", "keep_checkpoints=true"]
     assert main(common + ["--set", "num_train_epochs=2"]) == 0
     card = ModelCard.load(out)
     assert card.configuration == "ast_finetuned" and card.metrics["test"]["n"] > 0
     assert len(json.loads((out / "history.json").read_text())) == 2
     assert list((out / "checkpoints").glob("checkpoint-*"))
-    # An interrupted longer run picks up from the last checkpoint.
+    # As if a longer run had been interrupted after epoch 2: the same command picks up from there.
     (out / "voice_desk.json").unlink()
-    assert main(common + ["--set", "num_train_epochs=3"]) == 0
-    training = ModelCard.load(out).extra["training"]
-    assert training["resumed_from"] and "checkpoint-" in training["resumed_from"]
+    assert main(common + ["--set", "num_train_epochs=12"]) == 0
+    card = ModelCard.load(out)
+    assert "checkpoint-" in card.extra["training"]["resumed_from"]
+    history = json.loads((out / "history.json").read_text())
+    assert [h["epoch"] for h in history] == list(range(3, 13))  # epochs 1-2 were not redone
+    assert card.metrics["test"]["uar"] >= 0.9
     assert load_model(out).gives_verdict
+
+
+def test_missing_hub_base_model_says_how_to_get_it(tmp_path, capsys):
+    tree = shared_svd_tree()
+    code = main(["train", "--data", f"svd:{tree['root']}", "--out", str(tmp_path / "m"),
+                 "--set", "base_model=nobody/no-such-ast-model"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "is not on this computer" in err and "base_model=" in err
+    assert not (tmp_path / "m" / "voice_desk.json").exists()

@@ -40,6 +40,10 @@ def test_wizard_trains_in_a_subprocess_and_offers_the_model(qtbot, wizard, tmp_p
     table = wizard.split_page.table
     total = sum(int(table.item(r, 0).text()) for r in range(3))
     assert total == 48 and int(table.item(0, 0).text()) > int(table.item(2, 0).text()) > 0
+    first = dict(wizard.split.assignment)
+    wizard.split_page.seed.setValue(7)
+    assert wizard.split.seed == 7 and wizard.split.assignment != first
+    wizard.split_page.seed.setValue(42)
     wizard.next()
     config = wizard.config_page
     assert config.recipe_combo.currentText() == "ast_freeze"

@@ -227,7 +227,7 @@ class SplitPage(QWizardPage):
         self.seed = QSpinBox()
         self.seed.setRange(0, 1_000_000)
         self.seed.setValue(42)
-        self.seed.valueChanged.connect(self.initializePage)
+        self.seed.valueChanged.connect(lambda _value: self.initializePage())
         row.addWidget(self.seed)
         row.addStretch(1)
         layout.addLayout(row)
