@@ -3,15 +3,12 @@ that plays Zenodo (nothing leaves this computer)."""
 
 from __future__ import annotations
 
-import hashlib
-import http.server
 import io
-import json
-import threading
 import zipfile
 
 import pytest
 
+from fake_zenodo import fake_zenodo
 from voice_desk.data import svd_download
 
 
@@ -26,38 +23,9 @@ def _zip_bytes() -> bytes:
 @pytest.fixture
 def zenodo():
     payload = _zip_bytes()
-    seen = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-        def do_GET(self):
-            seen.append((self.path, self.headers.get("Range")))
-            if self.path == "/api/records/16874898":
-                body = json.dumps({"files": [{"key": "healthy.zip", "size": len(payload),
-                                              "checksum": "md5:" + hashlib.md5(payload).hexdigest(),
-                                              "links": {"self": f"http://127.0.0.1:{port}/files/healthy.zip"}}]})
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body.encode())
-                return
-            start = 0
-            if self.headers.get("Range"):
-                start = int(self.headers["Range"].split("=")[1].split("-")[0])
-                self.send_response(206)
-            else:
-                self.send_response(200)
-            self.send_header("Content-Length", str(len(payload) - start))
-            self.end_headers()
-            self.wfile.write(payload[start:])
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    port = server.server_address[1]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield {"api": f"http://127.0.0.1:{port}/api/records/16874898", "payload": payload, "seen": seen}
-    server.shutdown()
+    with fake_zenodo({"healthy": payload}) as server:
+        server["payload"] = payload
+        yield server
 
 
 def test_download_resumes_a_partial_archive_and_unpacks(zenodo, tmp_path, monkeypatch):

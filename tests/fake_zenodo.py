@@ -1,0 +1,51 @@
+"""A local HTTP server that answers like Zenodo's record API and serves zip archives with
+range requests: download tests run without leaving this computer."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import http.server
+import json
+import threading
+from urllib.parse import quote, unquote
+
+
+@contextlib.contextmanager
+def fake_zenodo(archives: dict[str, bytes]):
+    """Yield {"api": url, "seen": [(path, Range header)]} serving ``archives`` (name -> zip bytes)."""
+    seen = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def _send(self, code, body: bytes):
+            self.send_response(code)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self):
+            seen.append((self.path, self.headers.get("Range")))
+            if self.path == "/api/records/16874898":
+                files = [{"key": f"{name}.zip", "size": len(data), "checksum": "md5:" + hashlib.md5(data).hexdigest(),
+                          "links": {"self": f"http://127.0.0.1:{port}/files/{quote(name)}.zip"}}
+                         for name, data in archives.items()]
+                self._send(200, json.dumps({"files": files}).encode())
+                return
+            name = unquote(self.path.rsplit("/", 1)[-1])[:-4]
+            data = archives[name]
+            if self.headers.get("Range"):
+                start = int(self.headers["Range"].split("=")[1].split("-")[0])
+                self._send(206, data[start:])
+            else:
+                self._send(200, data)
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    port = server.server_address[1]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield {"api": f"http://127.0.0.1:{port}/api/records/16874898", "seen": seen}
+    finally:
+        server.shutdown()
