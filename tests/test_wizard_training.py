@@ -55,6 +55,7 @@ def test_wizard_trains_in_a_subprocess_and_offers_the_model(qtbot, wizard, tmp_p
     qtbot.mouseClick(config.measure_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: config.per_clip_s is not None, timeout=60_000)
     assert "Measured here" in config.estimate_label.text()
+    assert "to embed" in config.estimate_label.text() and "already in the cache" in config.estimate_label.text()
     config.name_edit.setText("wizard-model")
     wizard.next()
     train = wizard.train_page

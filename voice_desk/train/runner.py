@@ -54,9 +54,8 @@ def prepare_data(recipe, data: str, split_file: str | Path | None = None, report
                          pathologies=list(recipe.get("pathologies") or []) or None)
     if split_file:
         split = Split.load(split_file)
-        known = {c.path for c in corpus.clips}
         corpus.clips = [c for c in corpus.clips if c.path in split.assignment]
-        if not corpus.clips or not known:
+        if not corpus.clips:
             raise TrainingError("none of the split file's recordings are in this data.", path=split_file,
                                 hint="Use the split saved with the same data, or leave --split out.")
     else:

@@ -293,6 +293,7 @@ class ConfigPage(QWizardPage):
         self.table.itemChanged.connect(lambda item: self._update_estimate())
         self.per_clip_s: float | None = None
         self.per_clip_train_s: float | None = None
+        self.cached_clips = 0
 
     def initializePage(self) -> None:
         from voice_desk.model.device import pick_device
@@ -360,6 +361,7 @@ class ConfigPage(QWizardPage):
     def measure(self) -> None:
         recipe = self.edited_recipe()
         clip = self.w.split.clips(self.w.corpus, "train")[0]
+        clips = list(self.w.corpus.clips)
         finetune = recipe.configuration == "ast_finetuned"
         self.measure_button.setEnabled(False)
         self.estimate_label.setText("Measuring one step with the base model…")
@@ -377,13 +379,20 @@ class ConfigPage(QWizardPage):
                 t0 = time.perf_counter()
                 model(input_values=x)
                 forward = time.perf_counter() - t0
+            cached = 0
+            if not finetune and recipe.get("cache_embeddings", True):
+                from voice_desk.train.clip_inputs import file_sha256
+                from voice_desk.train.embedding_cache import EmbeddingCache
+
+                cache = EmbeddingCache(model, extractor, str(recipe["base_model"]))
+                cached = sum(1 for c in clips if cache.path_for(file_sha256(c.path)).is_file())
             train = None
             if finetune:
                 model.train()
                 t0 = time.perf_counter()
                 model(input_values=x, labels=torch.tensor([0])).loss.backward()
                 train = time.perf_counter() - t0
-            return forward, train
+            return forward, train, cached
 
         self.measure_job = BackgroundJob(work, self)
         self.measure_job.finished.connect(self._measured)
@@ -393,7 +402,7 @@ class ConfigPage(QWizardPage):
 
     def _measured(self, result) -> None:
         self.measure_button.setEnabled(True)
-        self.per_clip_s, self.per_clip_train_s = result
+        self.per_clip_s, self.per_clip_train_s, self.cached_clips = result
         self._update_estimate()
 
     def _update_estimate(self) -> None:
@@ -413,10 +422,11 @@ class ConfigPage(QWizardPage):
         text = ""
         if self.per_clip_s is not None:
             if recipe.configuration == "ast_freeze":
-                total = n_all * self.per_clip_s
+                new = max(n_all - self.cached_clips, 0)
+                total = new * self.per_clip_s
                 text = (f"Measured here: {self.per_clip_s:.2f} s per clip through the frozen backbone. Estimate: "
-                        f"{_duration(total)} to embed {n_all} clips once (clips already in the cache are skipped), "
-                        f"then seconds for {epochs} epochs of the head.")
+                        f"{_duration(total)} to embed {new} clips ({self.cached_clips} of {n_all} are already in "
+                        f"the cache), then seconds for {epochs} epochs of the head.")
             else:
                 per_epoch = n_train * (self.per_clip_train_s or 3 * self.per_clip_s) + \
                     (n_all - n_train) * self.per_clip_s
