@@ -74,7 +74,7 @@ def test_evaluate_command(freeze_bundle, capsys):
     assert metrics["uar"] == ModelCard.load(freeze_bundle).metrics["test"]["uar"]
 
 
-def test_progress_json_in_a_subprocess(tmp_path):
+def test_progress_json_in_a_subprocess(freeze_bundle, tmp_path):
     tree, base = shared_svd_tree(), shared_tiny_base()
     proc = subprocess.run([sys.executable, "-m", "voice_desk", "train", "--data", f"svd:{tree['root']}",
                            "--out", str(tmp_path / "m"), "--progress-json", "--set", f"base_model={base}",
@@ -84,6 +84,9 @@ def test_progress_json_in_a_subprocess(tmp_path):
     kinds = {e["event"] for e in events}
     assert {"stage", "progress", "log", "eval", "done"} <= kinds
     assert events[-1]["bundle"] == str(tmp_path / "m")
+    # Another process, same clips and base: every embedding comes from the on-disk cache.
+    training = [e for e in events if e["event"] == "stage" and e["stage"] == "training"]
+    assert training and "0 new" in training[0]["message"]
 
 
 def test_bad_data_gives_a_clear_error(tmp_path, capsys):
