@@ -32,3 +32,16 @@ def test_train_and_evaluate_from_a_manifest(tmp_path, capsys):
     assert main(["evaluate", "--model", str(out), "--data", f"manifest:{tmp_path / 'list.csv'}"]) == 0
     text = capsys.readouterr().out
     assert "test:" in text and "UAR" in text and "confusion" in text
+
+
+def test_too_few_speakers_for_the_split_is_explained(tmp_path, capsys):
+    rows = ["path,label,speaker,gender"]
+    for i in range(4):
+        label = "pathological" if i % 2 else "healthy"
+        sf.write(tmp_path / f"c{i}.wav", clip_for(label, "male", seed=i, rate=16_000), 16_000)
+        rows.append(f"c{i}.wav,{label},s{i},male")
+    (tmp_path / "list.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert main(["train", "--data", f"manifest:{tmp_path / 'list.csv'}", "--out", str(tmp_path / "m"),
+                 "--set", f"base_model={shared_tiny_base()}"]) == 2
+    err = capsys.readouterr().err
+    assert "part of the split is empty" in err and "split_fractions" in err

@@ -17,6 +17,8 @@ def uar(y_true, y_pred, n_classes: int = 2) -> float:
 def roc_points(y_true, scores) -> tuple[list[float], list[float], list[float]]:
     """(false positive rates, true positive rates, thresholds), from (0,0) to (1,1)."""
     y_true, scores = np.asarray(y_true), np.asarray(scores, dtype=np.float64)
+    if y_true.size == 0:
+        return [0.0, 1.0], [0.0, 1.0], [float("inf"), float("-inf")]
     order = np.argsort(-scores, kind="mergesort")
     y, s = y_true[order], scores[order]
     distinct = np.where(np.diff(s))[0]

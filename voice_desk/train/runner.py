@@ -108,14 +108,19 @@ def run_training(recipe, data: str, out: str | Path | None = None, split_file: s
         report({"event": "split", "part": part, "counts": counts})
     for note in split.notes:
         report({"event": "stage", "stage": "warning", "message": note})
+    parts = {p: split.clips(corpus, p) for p in ("train", "dev", "test")}
+    for part in ("train", "dev", "test"):
+        if not parts[part]:
+            raise TrainingError(
+                f"the {part} part of the split is empty: {len(corpus.clips)} recordings from "
+                f"{len({c.speaker for c in corpus.clips})} speakers are too few for a speaker-disjoint "
+                f"{'/'.join(str(round(100 * f)) for f in split.fractions)} split.",
+                hint="Add recordings (speakers), or change split_fractions, e.g. --set split_fractions=[0.6,0.2,0.2].")
     device = pick_device(None if recipe.get("device") in (None, "", "auto") else str(recipe["device"]))
     report({"event": "stage", "stage": "model", "message": f"Loading base model {recipe['base_model']} on {device}"})
     torch.manual_seed(int(recipe["seed"]))
     model, extractor, base_name = load_base(str(recipe["base_model"]))
     model.to(device)
-    parts = {p: split.clips(corpus, p) for p in ("train", "dev", "test")}
-    if not parts["train"]:
-        raise TrainingError("the training part of the split is empty.", hint="Add recordings or change split_fractions.")
     history: list = []
     extra: dict = {}
     if recipe.configuration == "ast_freeze":
