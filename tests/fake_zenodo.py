@@ -7,7 +7,9 @@ import contextlib
 import hashlib
 import http.server
 import json
+import io
 import threading
+import zipfile
 from urllib.parse import quote, unquote
 
 
@@ -49,3 +51,35 @@ def fake_zenodo(archives: dict[str, bytes]):
         yield {"api": f"http://127.0.0.1:{port}/api/records/16874898", "seen": seen}
     finally:
         server.shutdown()
+
+
+def nsp_bytes(samples) -> bytes:
+    import tempfile
+    from pathlib import Path
+
+    from svd_tree import NSP_RATE
+    from voice_desk.audio.nsp import write_nsp
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "x.nsp"
+        write_nsp(path, samples, NSP_RATE)
+        return path.read_bytes()
+
+
+def svd_archive(sessions, with_audio, label) -> bytes:
+    """A per-pathology archive as Zenodo holds it: every session folder, NSP sentence files in some."""
+    import numpy as np
+
+    from svd_tree import clip_for
+    from voice_desk.data.svd import svd_metadata
+
+    meta = svd_metadata()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for sid in sessions:
+            z.writestr(f"{sid}/", b"")
+            if sid in with_audio:
+                samples = clip_for(label, meta[sid]["gender"], sid)
+                z.writestr(f"{sid}/sentences/{sid}-phrase.nsp", nsp_bytes(samples))
+                z.writestr(f"{sid}/sentences/{sid}-phrase-egg.egg", nsp_bytes(np.sign(samples) * 0.5))
+    return buf.getvalue()

@@ -51,3 +51,29 @@ def test_damaged_download_is_refused(zenodo, tmp_path, monkeypatch):
     assert not (tmp_path / "downloads" / "healthy.zip.part").exists()
     with pytest.raises(svd_download.SvdDownloadError, match="no archive for: Nichts"):
         svd_download.download_svd(tmp_path, ["Nichts"])
+
+
+def test_train_command_downloads_then_trains(tmp_path, monkeypatch, capsys):
+    from fake_zenodo import svd_archive
+    from svd_tree import shared_tiny_base
+    from voice_desk.cli import main
+    from voice_desk.data.svd import sessions_of
+    from voice_desk.model.card import ModelCard
+
+    healthy, bulbar = sessions_of("healthy"), sessions_of("Bulbärparalyse")
+    archives = {"healthy": svd_archive(healthy, healthy[:6], "healthy"),
+                "Bulbärparalyse": svd_archive(bulbar, bulbar, "pathological")}
+    with fake_zenodo(archives) as server:
+        monkeypatch.setattr(svd_download, "ZENODO_RECORD_API", server["api"])
+        args = ["train", "--data", f"svd:{tmp_path / 'svd'}", "--out", str(tmp_path / "m"),
+                "--download", "healthy,Bulbärparalyse", "--set", f"base_model={shared_tiny_base()}",
+                "--set", "split_fractions=[0.5,0.25,0.25]", "--set", "num_train_epochs=2"]
+        assert main(args) == 0
+        card = ModelCard.load(tmp_path / "m")
+        assert card.training_data["counts"]["label"] == {"healthy": 6, "pathological": 2}
+        downloads = [path for path, _ in server["seen"] if path.startswith("/files/")]
+        assert len(downloads) == 2
+        # Again: both pathologies are complete on disk, so nothing is fetched.
+        assert main(args + ["--overwrite"]) == 0
+        assert len([path for path, _ in server["seen"] if path.startswith("/files/")]) == 2
+    assert "downloading" in capsys.readouterr().err

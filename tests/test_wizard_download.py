@@ -3,44 +3,12 @@ read at once; offline, the page says what to do."""
 
 from __future__ import annotations
 
-import io
-import zipfile
-
-import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from fake_zenodo import fake_zenodo
-from svd_tree import NSP_RATE, clip_for
+from fake_zenodo import fake_zenodo, svd_archive
 
 pytest.importorskip("pytestqt")
-
-
-def _nsp_bytes(samples) -> bytes:
-    import tempfile
-    from pathlib import Path
-
-    from voice_desk.audio.nsp import write_nsp
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "x.nsp"
-        write_nsp(path, samples, NSP_RATE)
-        return path.read_bytes()
-
-
-def _archive(sessions, with_audio, label) -> bytes:
-    from voice_desk.data.svd import svd_metadata
-
-    meta = svd_metadata()
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        for sid in sessions:
-            z.writestr(f"{sid}/", b"")
-            if sid in with_audio:
-                samples = clip_for(label, meta[sid]["gender"], sid)
-                z.writestr(f"{sid}/sentences/{sid}-phrase.nsp", _nsp_bytes(samples))
-                z.writestr(f"{sid}/sentences/{sid}-phrase-egg.egg", _nsp_bytes(np.sign(samples) * 0.5))
-    return buf.getvalue()
 
 
 @pytest.fixture
@@ -64,8 +32,8 @@ def test_download_per_pathology_then_read(qtbot, wizard, tmp_path, monkeypatch):
     from voice_desk.data.svd import sessions_of
 
     healthy = sessions_of("healthy")
-    archives = {"healthy": _archive(healthy, healthy[:4], "healthy"),
-                "Bulbärparalyse": _archive(sessions_of("Bulbärparalyse"), sessions_of("Bulbärparalyse"), "pathological")}
+    archives = {"healthy": svd_archive(healthy, healthy[:4], "healthy"),
+                "Bulbärparalyse": svd_archive(sessions_of("Bulbärparalyse"), sessions_of("Bulbärparalyse"), "pathological")}
     page = wizard.data_page
     with fake_zenodo(archives) as server:
         monkeypatch.setattr(svd_download, "ZENODO_RECORD_API", server["api"])

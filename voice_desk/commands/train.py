@@ -18,6 +18,10 @@ def add_arguments(parser) -> None:
                         help="override a recipe value, e.g. --set learning_rate=5e-4 --set num_train_epochs=3")
     parser.add_argument("--split", dest="split_file", default=None,
                         help="reuse a saved split.csv instead of making a new split")
+    parser.add_argument("--download", metavar="WHAT", default=None,
+                        help="first download the Saarbruecken Voice Database from Zenodo into the svd: folder: "
+                             "'all' (data.zip, 17.9 GB) or comma-separated pathologies (German names) and/or "
+                             "'healthy'; pathologies already there are skipped, an interrupted download resumes")
     parser.add_argument("--device", default=None, help="auto (default), cpu, cuda or mps")
     parser.add_argument("--overwrite", action="store_true", help="replace a model already in --out")
     parser.add_argument("--progress-json", action="store_true",
@@ -44,6 +48,8 @@ def run(args) -> int:
         if args.device:
             overrides.append(f"device={args.device}")
         recipe = load_recipe(args.recipe, overrides)
+        if args.download:
+            download(args, report)
         quiet_libraries()
         run_training(recipe, args.data, args.out, args.split_file, report=report, overwrite=args.overwrite)
     except VoiceDeskError as exc:
@@ -55,3 +61,16 @@ def run(args) -> int:
             report({"event": "error", "message": "training was interrupted; run it again to resume"})
         raise
     return 0
+
+
+def download(args, report) -> None:
+    from voice_desk.data.svd_download import download_svd
+    from voice_desk.errors import VoiceDeskError
+
+    kind, _, folder = args.data.partition(":")
+    if kind != "svd" or not folder:
+        raise VoiceDeskError("--download needs --data svd:FOLDER (the folder to download into).")
+    names = None if args.download.strip().lower() == "all" else [n.strip() for n in args.download.split(",") if n.strip()]
+    report({"event": "stage", "stage": "download", "message": f"Downloading SVD into {folder}"})
+    download_svd(folder, names, progress=lambda name, done, total: report(
+        {"event": "progress", "stage": f"downloading {name}", "done": done, "total": total}))

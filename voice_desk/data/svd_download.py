@@ -131,7 +131,11 @@ def download_svd(folder: str | Path, pathologies: list[str] | None = None, progr
     if unknown:
         raise SvdDownloadError(f"the Zenodo record has no archive for: {', '.join(unknown)}.",
                                hint="Use the German pathology names SVD uses, or 'healthy'.")
+    from voice_desk.data.svd import sessions_of
+
     for name in wanted:
+        if name != "data" and all((folder / "data" / str(s)).is_dir() for s in sessions_of(name)):
+            continue  # every session folder is there already (sbvoicedb's rule for a complete pathology)
         zip_path = download_archive(name, archives[name], folder, progress, cancelled)
         unpack(zip_path, folder)
         if not keep_archives:
