@@ -214,9 +214,11 @@ class ConfigPage(QWizardPage):
             command = self.w.command_line(recipe.configuration, self.overrides(), for_gpu=True)
             self.advice.setPlainText(
                 "Fine-tuning the full AST on a CPU takes days (about 37 s per step of 8 clips on 2 cores). "
-                "Run it on a GPU machine with a copy of the data and this command, then copy the model folder "
-                "back and import it:\n\n" + command + "\n\nSeveral GPUs: torchrun --nproc_per_node=N -m "
-                "voice_desk train … (see training/README.md).")
+                "Run it on a GPU machine: copy the data folder and the split file named after --split (so the "
+                "GPU run uses this very split), change the paths if they differ there, run this command, then "
+                "copy the model folder back into the models folder:\n\n" + command +
+                "\n\nSeveral GPUs: torchrun --nproc_per_node=N -m voice_desk train … with the same arguments "
+                "(see training/README.md).")
             self.advice.show()
         else:
             self.advice.hide()
