@@ -1,1 +1,2 @@
-"""Datasets: the Saarbruecken Voice Database, CSV manifests, label maps, speaker-disjoint splits."""
+"""Training data: the Saarbruecken Voice Database (through sbvoicedb), CSV manifests,
+diagnosis maps (organic / functional / other) and speaker-disjoint splits."""

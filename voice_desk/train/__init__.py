@@ -1,1 +1,2 @@
-"""Training the two study configurations (ast_freeze, ast_finetuned) and evaluating them."""
+"""Training both study configurations: recipes, embedding cache, head training,
+fine-tuning, metrics and the runner the CLI and the wizard share."""

@@ -1,0 +1,124 @@
+"""The training wizard driven as a user would: data → split → configuration → a real tiny
+training in a subprocess → results → "Use this model"."""
+
+from __future__ import annotations
+
+import pytest
+
+from svd_tree import TINY_FREEZE, shared_svd_tree, shared_tiny_base
+
+pytest.importorskip("pytestqt")
+
+
+@pytest.fixture
+def wizard(qtbot, tmp_path):
+    from voice_desk.ui.training_wizard import TrainingWizard
+
+    w = TrainingWizard(models_folder=tmp_path / "models", base_model=str(shared_tiny_base()))
+    qtbot.addWidget(w)
+    w.show()
+    return w
+
+
+def _load_svd(qtbot, wizard):
+    page = wizard.data_page
+    page.path_edit.setText(str(shared_svd_tree()["root"]))
+    from PySide6.QtCore import Qt
+
+    qtbot.mouseClick(page.load_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.isComplete(), timeout=60_000)
+    return page
+
+
+def test_wizard_trains_in_a_subprocess_and_offers_the_model(qtbot, wizard, tmp_path):
+    from PySide6.QtCore import Qt
+
+    page = _load_svd(qtbot, wizard)
+    text = page.counts_label.text()
+    assert "healthy: 24" in text and "pathological: 24" in text and "organic" in text and "singer" in text
+    wizard.next()
+    table = wizard.split_page.table
+    total = sum(int(table.item(r, 0).text()) for r in range(3))
+    assert total == 48 and int(table.item(0, 0).text()) > int(table.item(2, 0).text()) > 0
+    first = dict(wizard.split.assignment)
+    wizard.split_page.seed.setValue(7)
+    assert wizard.split.seed == 7 and wizard.split.assignment != first
+    wizard.split_page.seed.setValue(42)
+    wizard.next()
+    config = wizard.config_page
+    assert config.recipe_combo.currentText() == "ast_freeze"
+    assert "Device found" in config.device_label.text()
+    for item in TINY_FREEZE:
+        key, value = item.split("=")
+        config.set_value(key, value)
+    assert "learning_rate=0.05" in config.overrides()
+    qtbot.mouseClick(config.measure_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: config.per_clip_s is not None, timeout=60_000)
+    assert "Measured here" in config.estimate_label.text()
+    assert "to embed" in config.estimate_label.text() and "already in the cache" in config.estimate_label.text()
+    config.name_edit.setText("wizard-model")
+    wizard.next()
+    train = wizard.train_page
+    assert not train.isComplete()
+    qtbot.mouseClick(train.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: train.isComplete(), timeout=240_000)
+    assert train.curves.uars and train.curves.losses  # live curves were fed
+    assert wizard.bundle == str(tmp_path / "models" / "wizard-model")
+    wizard.next()
+    results = wizard.results_page
+    assert "UAR" in results.summary.text()
+    assert sum(int(results.confusion.item(i, j).text()) for i in range(2) for j in range(2)) > 0
+    with qtbot.waitSignal(wizard.model_ready, timeout=5000) as signal:
+        qtbot.mouseClick(results.use_button, Qt.MouseButton.LeftButton)
+    assert signal.args == [str(tmp_path / "models" / "wizard-model")]
+
+
+def test_finetune_on_cpu_gives_gpu_advice_and_a_crash_does_not_take_the_window_down(qtbot, wizard):
+    page = _load_svd(qtbot, wizard)
+    wizard.next()
+    wizard.next()
+    config = wizard.config_page
+    config.recipe_combo.setCurrentText("ast_finetuned")
+    if config.device == "cpu":
+        advice = config.advice.toPlainText()
+        assert "GPU" in advice and "voice-desk train --recipe training/ast_finetuned.toml" in advice
+        assert "--split" in advice and "--device cuda" in advice
+    config.set_value("base_model", str(page.path_edit.text()))  # not a model: training must fail cleanly
+    wizard.next()
+    train = wizard.train_page
+    train.start()
+    qtbot.waitUntil(lambda: not train.process.running() and train.resume_button.isEnabled(), timeout=120_000)
+    assert "config.json" in train.status.text() or "not a model" in train.status.text()
+    assert wizard.isVisible() and not train.isComplete()
+
+
+def test_bad_folder_shows_the_reason(qtbot, wizard, tmp_path):
+    page = wizard.data_page
+    page.path_edit.setText(str(tmp_path))
+    page.load()
+    qtbot.waitUntil(lambda: page.load_button.isEnabled() and "Reading" not in page.counts_label.text(), timeout=30_000)
+    assert "no Saarbruecken Voice Database sessions" in page.counts_label.text()
+    assert not page.isComplete()
+
+
+def test_cancel_then_resume(qtbot, wizard):
+    from PySide6.QtCore import Qt
+
+    _load_svd(qtbot, wizard)
+    wizard.next()
+    wizard.next()
+    for item in TINY_FREEZE:
+        key, value = item.split("=")
+        wizard.config_page.set_value(key, value)
+    wizard.config_page.name_edit.setText("resumed")
+    wizard.next()
+    train = wizard.train_page
+    qtbot.mouseClick(train.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: train.progress.value() > 0 or bool(train.curves.losses), timeout=120_000)
+    qtbot.mouseClick(train.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not train.process.running(), timeout=30_000)
+    assert wizard.bundle is None  # killed during embedding, long before the end
+    assert "cancelled" in train.status.text() and train.resume_button.isEnabled() and not train.isComplete()
+    qtbot.mouseClick(train.resume_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: train.isComplete(), timeout=240_000)
+    assert wizard.bundle.endswith("resumed") and train.isComplete()

@@ -1,0 +1,1 @@
+"""The study's two training recipes (TOML), installed as ``voice_desk.recipes``."""

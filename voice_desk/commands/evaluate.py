@@ -1,0 +1,69 @@
+"""`voice-desk evaluate`: test a trained bundle on one part of a split (UAR, AUC, per gender)."""
+
+from __future__ import annotations
+
+HELP = "evaluate a trained model on the test (or dev/train) part of a data split"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--model", "-m", required=True, help="trained bundle folder")
+    parser.add_argument("--data", "-d", required=True, help="svd:FOLDER or manifest:FILE.csv")
+    parser.add_argument("--split", default="test", choices=("train", "dev", "test", "all"),
+                        help="which part to evaluate on (default test)")
+    parser.add_argument("--split-file", default=None,
+                        help="split.csv to use (default: the one saved in the bundle; else a new split with "
+                             "the bundle's recipe seed)")
+    parser.add_argument("--device", default=None)
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
+
+
+def run(args) -> int:
+    import json
+    import sys
+    from pathlib import Path
+
+    from voice_desk.commands._common import quiet_libraries
+    from voice_desk.errors import ModelError
+    from voice_desk.model.bundle import load_model
+    from voice_desk.train.metrics import evaluate_scores
+    from voice_desk.train.recipe import load_recipe
+    from voice_desk.train.runner import prepare_data, predict_model
+
+    quiet_libraries()
+    loaded = load_model(args.model, device=args.device)
+    if not loaded.gives_verdict:
+        raise ModelError("this model is not a trained healthy/pathological model.", path=args.model,
+                         hint="Evaluate a bundle made by voice-desk train.")
+    card = loaded.card
+    recipe_info = (card.extra.get("recipe", {}) if card else {}) or {}
+    values = recipe_info.get("values", {})
+    recipe = load_recipe(values.get("configuration", "ast_freeze"))
+    recipe = recipe.with_overrides({k: v for k, v in values.items() if k in recipe.values})
+    split_file = args.split_file
+    if split_file is None and (Path(args.model) / "split.csv").is_file():
+        split_file = str(Path(args.model) / "split.csv")
+    prepared = prepare_data(recipe, args.data, split_file)
+    from voice_desk.errors import VoiceDeskError
+    from voice_desk.train.clip_inputs import load_samples
+
+    clips = []
+    for clip in prepared.corpus.clips if args.split == "all" else prepared.split.clips(prepared.corpus, args.split):
+        try:
+            load_samples(clip.path)
+            clips.append(clip)
+        except VoiceDeskError as exc:
+            print(f"left out {clip.path}: {exc.problem}", file=sys.stderr)
+    if not clips:
+        raise VoiceDeskError(f"the {args.split} part holds no usable recordings.", hint="Check --data and --split-file.")
+    probs = predict_model(loaded.model, loaded.feature_extractor, clips, max(1, args.batch_size), loaded.device)
+    metrics = evaluate_scores([c.label_index for c in clips], probs, [c.gender for c in clips])
+    if args.json:
+        print(json.dumps(metrics))
+    else:
+        print(f"{args.split}: {metrics['n']} clips  UAR {metrics['uar']}  AUC {metrics['auc']}")
+        cm = metrics["confusion_matrix"]
+        print(f"confusion (rows true, cols predicted; healthy, pathological): {cm}")
+        for gender, m in metrics.get("per_gender", {}).items():
+            print(f"  {gender}: {m['n']} clips  UAR {m['uar']}  AUC {m['auc']}")
+    return 0

@@ -1,0 +1,134 @@
+"""Speaker-disjoint, stratified, seeded train / dev / test split.
+
+SVD has speakers with many sessions (up to 24) and some with both healthy and pathological
+sessions, so a clip-level split would put one voice in training and test. Speakers are
+assigned whole: each speaker's stratum is (majority label, gender); within a stratum the
+speakers are shuffled with the seed and each goes to the part furthest below its share of
+that stratum's clips. Saved as ``split.csv`` (one row per clip) and ``split.json`` (seed,
+fractions, counts per part, label, group and gender) next to the model.
+"""
+
+from __future__ import annotations
+
+import collections
+import csv
+import json
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from voice_desk.data.corpus import Clip, Corpus
+from voice_desk.errors import VoiceDeskError
+
+PARTS = ("train", "dev", "test")
+DEFAULT_FRACTIONS = (0.8, 0.1, 0.1)
+SPLIT_CSV = "split.csv"
+SPLIT_JSON = "split.json"
+
+
+class SplitError(VoiceDeskError):
+    pass
+
+
+@dataclass
+class Split:
+    assignment: dict[str, str]                 # clip path -> part
+    seed: int = 0
+    fractions: tuple[float, float, float] = DEFAULT_FRACTIONS
+    stratify_gender: bool = True
+    notes: list[str] = field(default_factory=list)
+
+    def clips(self, corpus: Corpus, part: str) -> list[Clip]:
+        return [c for c in corpus.clips if self.assignment.get(c.path) == part]
+
+    def counts(self, corpus: Corpus) -> dict:
+        out = {}
+        for part in PARTS:
+            clips = self.clips(corpus, part)
+            out[part] = {"clips": len(clips), "speakers": len({c.speaker for c in clips}),
+                         "label": dict(collections.Counter(c.label for c in clips)),
+                         "group": dict(collections.Counter(c.group for c in clips if c.group)),
+                         "gender": dict(collections.Counter(c.gender for c in clips)),
+                         "label_gender": dict(collections.Counter(f"{c.label}/{c.gender}" for c in clips))}
+        return out
+
+    def describe(self, corpus: Corpus) -> dict:
+        return {"seed": self.seed, "fractions": list(self.fractions), "speaker_disjoint": True,
+                "stratified_by": ["label", "gender"] if self.stratify_gender else ["label"],
+                "counts": self.counts(corpus), "notes": list(self.notes)}
+
+    def save(self, folder: str | Path, corpus: Corpus) -> tuple[Path, Path]:
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        csv_path, json_path = folder / SPLIT_CSV, folder / SPLIT_JSON
+        with open(csv_path, "w", newline="", encoding="utf-8") as f:
+            writer = csv.writer(f)
+            writer.writerow(["part", "path", "speaker", "label", "gender", "group", "session"])
+            for c in corpus.clips:
+                if c.path in self.assignment:
+                    writer.writerow([self.assignment[c.path], c.path, c.speaker, c.label, c.gender, c.group,
+                                     c.session])
+        json_path.write_text(json.dumps(self.describe(corpus), indent=2, ensure_ascii=False) + "\n",
+                             encoding="utf-8")
+        return csv_path, json_path
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Split":
+        """Read ``split.csv`` (or a folder holding it, with ``split.json`` for seed and fractions)."""
+        path = Path(path)
+        if path.is_dir():
+            path = path / SPLIT_CSV
+        if not path.is_file():
+            raise SplitError("the split file does not exist.", path=path,
+                             hint="Give the split.csv saved next to a model, or leave --split out to make one.")
+        assignment = {}
+        with open(path, newline="", encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                if row.get("part") not in PARTS:
+                    raise SplitError(f"unknown part '{row.get('part')}' in the split file.", path=path)
+                assignment[row["path"]] = row["part"]
+        info = {}
+        if (path.parent / SPLIT_JSON).is_file():
+            info = json.loads((path.parent / SPLIT_JSON).read_text(encoding="utf-8"))
+        return cls(assignment, seed=int(info.get("seed", 0)),
+                   fractions=tuple(info.get("fractions", DEFAULT_FRACTIONS)))
+
+
+def _stratum(clips: list[Clip], stratify_gender: bool) -> tuple[str, str]:
+    labels = collections.Counter(c.label for c in clips)
+    label = "pathological" if labels["pathological"] >= labels["healthy"] else "healthy"
+    gender = collections.Counter(c.gender for c in clips).most_common(1)[0][0] if stratify_gender else ""
+    return label, gender
+
+
+def make_split(corpus: Corpus, fractions=DEFAULT_FRACTIONS, seed: int = 0, stratify_gender: bool = True) -> Split:
+    fractions = tuple(float(f) for f in fractions)
+    if len(fractions) != 3 or min(fractions) < 0 or abs(sum(fractions) - 1.0) > 1e-6:
+        raise SplitError(f"split fractions {fractions} must be three non-negative numbers adding up to 1.",
+                         hint="For example 0.8,0.1,0.1.")
+    by_speaker: dict[str, list[Clip]] = collections.defaultdict(list)
+    for clip in corpus.clips:
+        by_speaker[clip.speaker].append(clip)
+    strata: dict[tuple, list[str]] = collections.defaultdict(list)
+    for speaker in sorted(by_speaker):
+        strata[_stratum(by_speaker[speaker], stratify_gender)].append(speaker)
+    rng = random.Random(seed)
+    assignment: dict[str, str] = {}
+    for key in sorted(strata):
+        speakers = strata[key]
+        rng.shuffle(speakers)
+        total = sum(len(by_speaker[s]) for s in speakers)
+        have = [0, 0, 0]
+        for speaker in speakers:
+            deficits = [fractions[i] * total - have[i] for i in range(3)]
+            part = max(range(3), key=lambda i: (deficits[i], -i))
+            have[part] += len(by_speaker[speaker])
+            for clip in by_speaker[speaker]:
+                assignment[clip.path] = PARTS[part]
+    split = Split(assignment, seed=seed, fractions=fractions, stratify_gender=stratify_gender)
+    for part in PARTS[1:]:
+        labels = {c.label for c in split.clips(corpus, part)}
+        if fractions[PARTS.index(part)] > 0 and len(labels) < 2:
+            split.notes.append(f"the {part} part has no {'healthy' if 'pathological' in labels else 'pathological'} "
+                               "clips: too few speakers for this split")
+    return split

@@ -1,0 +1,131 @@
+"""ast_finetuned: the whole AST trained with HF ``Trainer`` and the recipe.
+
+sdpa attention; bf16 (or fp16 where bf16 is unsupported) on CUDA; evaluation and a checkpoint
+every epoch; the best checkpoint by dev UAR loaded at the end; early stopping; a re-run with
+the same output folder resumes from the last checkpoint. Under ``torchrun`` or
+``accelerate launch`` Trainer runs data-parallel on every process; only the main process
+writes the bundle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from voice_desk.train.clip_inputs import input_values, load_samples
+from voice_desk.train.metrics import roc_auc, uar
+
+
+class ClipDataset:
+    """Clips as ``{"input_values", "labels"}`` items, feature-extracted on the fly."""
+
+    def __init__(self, clips, extractor):
+        self.clips = list(clips)
+        self.extractor = extractor
+
+    def __len__(self):
+        return len(self.clips)
+
+    def __getitem__(self, i):
+        import torch
+
+        clip = self.clips[i]
+        values = input_values([load_samples(clip.path)], self.extractor)[0]
+        return {"input_values": torch.from_numpy(values), "labels": int(clip.label_index)}
+
+
+def compute_metrics(eval_pred) -> dict:
+    logits, labels = eval_pred.predictions, eval_pred.label_ids
+    logits = logits[0] if isinstance(logits, tuple) else logits
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+    auc = roc_auc(labels, probs[:, 1])
+    return {"uar": uar(labels, logits.argmax(axis=1)), "auc": 0.0 if auc != auc else auc}
+
+
+def precision_flags(choice: str, device: str) -> dict:
+    """bf16/fp16 for CUDA ('auto' picks bf16 where supported); none elsewhere."""
+    import torch
+
+    choice = (choice or "auto").lower()
+    if choice in ("none", "no", "fp32") or device == "cpu" or not torch.cuda.is_available():
+        return {"bf16": False, "fp16": False}
+    if choice == "bf16" or (choice == "auto" and torch.cuda.is_bf16_supported()):
+        return {"bf16": True, "fp16": False}
+    return {"bf16": False, "fp16": True}
+
+
+@dataclass
+class FinetuneResult:
+    history: list = field(default_factory=list)
+    best_checkpoint: str | None = None
+    resumed_from: str | None = None
+    is_main_process: bool = True
+
+
+def finetune(model, extractor, train_clips, dev_clips, recipe, work_dir: Path, device: str,
+             report: Callable[[dict], None] | None = None) -> FinetuneResult:
+    from transformers import EarlyStoppingCallback, Trainer, TrainerCallback, TrainingArguments
+    from transformers.trainer_utils import get_last_checkpoint
+
+    report = report or (lambda event: None)
+    result = FinetuneResult()
+
+    class Progress(TrainerCallback):
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            logs = logs or {}
+            if not state.is_world_process_zero:
+                return
+            if "loss" in logs:
+                report({"event": "log", "step": state.global_step, "epoch": float(state.epoch or 0),
+                        "loss": float(logs["loss"]), "learning_rate": float(logs.get("learning_rate", 0.0)),
+                        "total_steps": state.max_steps})
+            if "eval_uar" in logs:
+                entry = {"event": "eval", "epoch": round(float(state.epoch or 0)), "step": state.global_step,
+                         "dev_uar": float(logs["eval_uar"]), "dev_auc": float(logs.get("eval_auc", 0.0)),
+                         "dev_loss": float(logs.get("eval_loss", float("nan"))),
+                         "total_epochs": int(args.num_train_epochs)}
+                result.history.append(entry)
+                report(entry)
+
+        def on_step_end(self, args, state, control, **kwargs):
+            if state.is_world_process_zero:
+                report({"event": "progress", "stage": "fine-tuning", "done": state.global_step,
+                        "total": state.max_steps})
+
+    work_dir.mkdir(parents=True, exist_ok=True)
+    args = TrainingArguments(
+        output_dir=str(work_dir), learning_rate=float(recipe["learning_rate"]),
+        per_device_train_batch_size=int(recipe["per_device_train_batch_size"]),
+        per_device_eval_batch_size=int(recipe["per_device_eval_batch_size"]),
+        gradient_accumulation_steps=int(recipe["gradient_accumulation_steps"]),
+        num_train_epochs=float(recipe["num_train_epochs"]), max_steps=int(recipe.get("max_steps", -1)),
+        warmup_steps=float(recipe["warmup_ratio"]), weight_decay=float(recipe.get("weight_decay", 0.0)),
+        max_grad_norm=float(recipe.get("max_grad_norm", 1.0)),
+        eval_strategy=recipe["eval_strategy"], save_strategy=recipe["save_strategy"],
+        logging_strategy="steps", logging_steps=int(recipe["logging_steps"]),
+        eval_steps=int(recipe["eval_steps"]) if recipe["eval_strategy"] == "steps" else None,
+        load_best_model_at_end=True, metric_for_best_model=str(recipe["metric_for_best_model"]),
+        greater_is_better=True, save_total_limit=int(recipe.get("save_total_limit", 2)),
+        push_to_hub=bool(recipe["push_to_hub"]), remove_unused_columns=bool(recipe["remove_unused_columns"]),
+        seed=int(recipe["seed"]), report_to="none", disable_tqdm=True,
+        dataloader_num_workers=int(recipe.get("dataloader_num_workers", 0)), use_cpu=(device == "cpu"),
+        **precision_flags(str(recipe.get("mixed_precision", "auto")), device))
+    trainer = Trainer(model=model, args=args, train_dataset=ClipDataset(train_clips, extractor),
+                      eval_dataset=ClipDataset(dev_clips, extractor), compute_metrics=compute_metrics,
+                      callbacks=[Progress(), EarlyStoppingCallback(int(recipe["early_stopping_patience"]),
+                                                                   float(recipe["early_stopping_threshold"]))])
+    from transformers.trainer_callback import PrinterCallback
+
+    trainer.remove_callback(PrinterCallback)  # it prints log dicts to stdout: progress goes through report
+    last = get_last_checkpoint(str(work_dir)) if work_dir.is_dir() else None
+    if last:
+        result.resumed_from = last
+        report({"event": "stage", "stage": "resume", "message": f"Resuming from {Path(last).name}"})
+    trainer.train(resume_from_checkpoint=last)
+    result.best_checkpoint = trainer.state.best_model_checkpoint
+    result.is_main_process = trainer.is_world_process_zero()
+    return result

@@ -1,0 +1,209 @@
+"""One training run from data to a saved bundle; the CLI and the wizard both call this.
+
+data -> speaker-disjoint split -> base model -> ast_freeze (cached embeddings + head) or
+ast_finetuned (HF Trainer) -> test-set evaluation -> bundle (weights, card with metrics,
+split.csv/split.json, history.json) under the models folder or ``out``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from voice_desk.errors import VoiceDeskError
+from voice_desk.train.progress import Report, silent
+
+HISTORY_FILE = "history.json"
+CHECKPOINTS = "checkpoints"
+
+
+class TrainingError(VoiceDeskError):
+    pass
+
+
+@dataclass
+class Prepared:
+    corpus: object
+    split: object
+
+
+def default_out(recipe) -> Path:
+    from voice_desk.paths import models_dir
+
+    name = recipe.get("name") or f"{recipe.configuration}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    return models_dir() / name
+
+
+def prepare_data(recipe, data: str, split_file: str | Path | None = None, report: Report = silent) -> Prepared:
+    """Load the corpus with the recipe's data settings and split it (or read a saved split)."""
+    from voice_desk.data.source import load_corpus
+    from voice_desk.data.split import Split, make_split
+
+    report({"event": "stage", "stage": "data", "message": f"Reading {data}"})
+    corpus = load_corpus(data, diagnosis_map=str(recipe["diagnosis_map"]),
+                         diagnosis_override=recipe.get("diagnosis_override") or None,
+                         multi_diagnosis_rule=str(recipe["multi_diagnosis_rule"]),
+                         exclude_singers=bool(recipe["exclude_singers"]),
+                         exclude_known_bad=bool(recipe["exclude_known_bad"]),
+                         pathologies=list(recipe.get("pathologies") or []) or None)
+    if split_file:
+        split = Split.load(split_file)
+        corpus.clips = [c for c in corpus.clips if c.path in split.assignment]
+        if not corpus.clips:
+            raise TrainingError("none of the split file's recordings are in this data.", path=split_file,
+                                hint="Use the split saved with the same data, or leave --split out.")
+    else:
+        split = make_split(corpus, recipe["split_fractions"], int(recipe["split_seed"]),
+                           bool(recipe.get("stratify_gender", True)))
+    return Prepared(corpus, split)
+
+
+def _check_out(out: Path, overwrite: bool) -> None:
+    from voice_desk.model.card import CARD_FILE
+
+    if (out / CARD_FILE).is_file() and not overwrite:
+        raise TrainingError("this folder already holds a trained model.", path=out,
+                            hint="Choose another output folder, or pass --overwrite to replace it.")
+
+
+def predict_model(model, extractor, clips, batch_size: int, device: str) -> np.ndarray:
+    """P(pathological) for clips with the full model (sdpa)."""
+    import torch
+
+    from voice_desk.train.clip_inputs import input_values, load_samples
+
+    model.eval()
+    out = []
+    with torch.inference_mode():
+        for i in range(0, len(clips), batch_size):
+            values = input_values([load_samples(c.path) for c in clips[i:i + batch_size]], extractor)
+            logits = model(input_values=torch.from_numpy(values).to(device)).logits.float()
+            out.append(torch.softmax(logits, dim=-1)[:, 1].cpu().numpy())
+    return np.concatenate(out) if out else np.zeros(0)
+
+
+def run_training(recipe, data: str, out: str | Path | None = None, split_file: str | Path | None = None,
+                 report: Report = silent, cancelled: Callable[[], bool] | None = None,
+                 overwrite: bool = False) -> Path:
+    import torch
+
+    from voice_desk.data.corpus import Excluded
+    from voice_desk.model.bundle import save_bundle
+    from voice_desk.model.card import ModelCard
+    from voice_desk.model.device import pick_device
+    from voice_desk.train.base_model import load_base
+    from voice_desk.train.metrics import evaluate_scores
+
+    out = Path(out).expanduser() if out else default_out(recipe)
+    _check_out(out, overwrite)
+    prepared = prepare_data(recipe, data, split_file, report)
+    corpus, split = prepared.corpus, prepared.split
+    for part, counts in split.counts(corpus).items():
+        report({"event": "split", "part": part, "counts": counts})
+    for note in split.notes:
+        report({"event": "stage", "stage": "warning", "message": note})
+    parts = {p: split.clips(corpus, p) for p in ("train", "dev", "test")}
+    for part in ("train", "dev", "test"):
+        if not parts[part]:
+            raise TrainingError(
+                f"the {part} part of the split is empty: {len(corpus.clips)} recordings from "
+                f"{len({c.speaker for c in corpus.clips})} speakers are too few for a speaker-disjoint "
+                f"{'/'.join(str(round(100 * f)) for f in split.fractions)} split.",
+                hint="Add recordings (speakers), or change split_fractions, e.g. --set split_fractions=[0.6,0.2,0.2].")
+    device = pick_device(None if recipe.get("device") in (None, "", "auto") else str(recipe["device"]))
+    report({"event": "stage", "stage": "model", "message": f"Loading base model {recipe['base_model']} on {device}"})
+    torch.manual_seed(int(recipe["seed"]))
+    model, extractor, base_name = load_base(str(recipe["base_model"]))
+    model.to(device)
+    history: list = []
+    extra: dict = {}
+    if recipe.configuration == "ast_freeze":
+        from voice_desk.train.embedding_cache import EmbeddingCache, embed_clips
+        from voice_desk.train.head import HeadSettings, predict_probabilities, train_head
+
+        for p in model.audio_spectrogram_transformer.parameters():
+            p.requires_grad_(False)
+        cache = EmbeddingCache(model, extractor, base_name) if recipe.get("cache_embeddings", True) else None
+        all_clips = parts["train"] + parts["dev"] + parts["test"]
+        report({"event": "stage", "stage": "embedding",
+                "message": f"Embedding {len(all_clips)} clips with the frozen backbone (cached: reused by later runs)"})
+        embedded = embed_clips(all_clips, model, extractor, cache, int(recipe.get("embed_batch_size", 8)), device,
+                               progress=lambda d, t: report({"event": "progress", "stage": "embedding",
+                                                             "done": d, "total": t}),
+                               cancelled=cancelled)
+        for clip, reason in embedded.failed:
+            corpus.excluded.append(Excluded(clip.path, f"unusable audio: {reason}"))
+            report({"event": "excluded", "item": clip.path, "reason": reason})
+        vec = {c.path: v for c, v in zip(embedded.kept, embedded.vectors)}
+        xs, ys = {}, {}
+        for p in parts:
+            parts[p] = [c for c in parts[p] if c.path in vec]
+            xs[p] = torch.from_numpy(np.stack([vec[c.path] for c in parts[p]])) if parts[p] else \
+                torch.zeros((0, model.config.hidden_size))
+            ys[p] = np.array([c.label_index for c in parts[p]], dtype=int)
+        report({"event": "stage", "stage": "training",
+                "message": f"Training the head on cached vectors ({embedded.reused} reused, {embedded.computed} new)"})
+        head = model.classifier.to("cpu")
+        settings = HeadSettings.from_recipe(recipe)
+        result = train_head(head, xs["train"], ys["train"], xs["dev"], ys["dev"], settings, report=report,
+                            cancelled=cancelled)
+        history = result.history
+        extra = {"best_epoch": result.best_epoch, "best_dev_uar": result.best_dev_uar,
+                 "stopped_early": result.stopped_early, "embedding_cache": str(cache.folder) if cache else None,
+                 "embeddings_reused": embedded.reused, "embeddings_computed": embedded.computed}
+        test_probs = predict_probabilities(head, xs["test"])
+        model.classifier = head  # the trained head on the unchanged backbone
+    else:
+        from voice_desk.train.finetune import finetune
+
+        report({"event": "stage", "stage": "checking", "message": "Checking every recording can be read"})
+        from voice_desk.train.clip_inputs import load_samples
+
+        for p in parts:
+            kept = []
+            for clip in parts[p]:
+                try:
+                    load_samples(clip.path)
+                    kept.append(clip)
+                except VoiceDeskError as exc:
+                    corpus.excluded.append(Excluded(clip.path, f"unusable audio: {exc.problem}"))
+                    report({"event": "excluded", "item": clip.path, "reason": exc.problem})
+            parts[p] = kept
+        report({"event": "stage", "stage": "training", "message": f"Fine-tuning the whole model on {device}"})
+        result = finetune(model, extractor, parts["train"], parts["dev"], recipe, out / CHECKPOINTS, device, report)
+        history = result.history
+        extra = {"best_checkpoint": result.best_checkpoint, "resumed_from": result.resumed_from}
+        if not result.is_main_process:
+            return out
+        model.to(device)
+        test_probs = predict_model(model, extractor, parts["test"], int(recipe["per_device_eval_batch_size"]), device)
+    report({"event": "stage", "stage": "evaluating", "message": f"Evaluating on {len(parts['test'])} test clips"})
+    y_test = [c.label_index for c in parts["test"]]
+    test = evaluate_scores(y_test, test_probs, [c.gender for c in parts["test"]])
+    best_dev = max((h["dev_uar"] for h in history if h.get("dev_uar") == h.get("dev_uar")), default=None)
+    training_data = corpus.summary()
+    training_data["split"] = split.describe(corpus)
+    training_data["excluded_examples"] = [{"item": e.item, "reason": e.reason} for e in corpus.excluded[:50]]
+    card = ModelCard(configuration=recipe.configuration, base_checkpoint=str(base_name),
+                     head_trained=True, training_data=training_data,
+                     metrics={"test": test, "dev": {"best_uar": best_dev}},
+                     notes=(f"Trained with Voice Desk's {recipe.configuration} recipe on {corpus.name}. "
+                            f"Labels from SVD session type; organic/functional groups from divr-diagnosis "
+                            f"map {corpus.diagnosis_map}." if corpus.diagnosis_map else
+                            f"Trained with Voice Desk's {recipe.configuration} recipe on {corpus.name}."),
+                     extra={"recipe": recipe.to_dict(), "diagnosis_map": corpus.diagnosis_map, "training": extra,
+                            "device": device, "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+    model.to("cpu")
+    save_bundle(model, out, card, extractor)
+    split.save(out, corpus)
+    (out / HISTORY_FILE).write_text(json.dumps(history, indent=1) + "\n", encoding="utf-8")
+    if (out / CHECKPOINTS).is_dir() and not recipe.get("keep_checkpoints", False):
+        shutil.rmtree(out / CHECKPOINTS, ignore_errors=True)
+    report({"event": "done", "bundle": str(out), "metrics": {"test": test}, "history": history})
+    return out

@@ -1,0 +1,224 @@
+"""Training wizard, page 3: the recipe with editable fields, the device, a time estimate
+measured on this computer and, for fine-tuning on a CPU, the exact command for a GPU machine."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWizardPage)
+
+from voice_desk.ui.training_job import BackgroundJob
+
+if TYPE_CHECKING:  # pragma: no cover
+    from voice_desk.ui.training_wizard import TrainingWizard
+
+DATA_KEYS = ("diagnosis_map", "exclude_singers", "exclude_known_bad", "diagnosis_override")
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+class ConfigPage(QWizardPage):
+    def __init__(self, wizard: "TrainingWizard"):
+        super().__init__()
+        self.w = wizard
+        self.setTitle("Configuration")
+        self.setSubTitle("Either study recipe; every value can be changed.")
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.recipe_combo = QComboBox()
+        self.recipe_combo.addItems(["ast_freeze", "ast_finetuned"])
+        self.recipe_combo.currentTextChanged.connect(self._fill)
+        self.name_edit = QLineEdit()
+        form.addRow("recipe", self.recipe_combo)
+        form.addRow("model name", self.name_edit)
+        layout.addLayout(form)
+        self.table = QTableWidget(0, 2)
+        self.table.setHorizontalHeaderLabels(["setting", "value"])
+        self.table.horizontalHeader().setStretchLastSection(True)
+        layout.addWidget(self.table, 1)
+        self.device_label = QLabel("")
+        layout.addWidget(self.device_label)
+        row = QHBoxLayout()
+        self.measure_button = QPushButton("Measure speed on this computer")
+        self.measure_button.clicked.connect(self.measure)
+        row.addWidget(self.measure_button)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.estimate_label = QLabel("")
+        self.estimate_label.setWordWrap(True)
+        layout.addWidget(self.estimate_label)
+        self.advice = QPlainTextEdit()
+        self.advice.setReadOnly(True)
+        self.advice.setMaximumHeight(110)
+        layout.addWidget(self.advice)
+        self.recipe = None
+        self._filling = False
+        self.table.itemChanged.connect(lambda item: self._update_estimate())
+        self.per_clip_s: float | None = None
+        self.per_clip_train_s: float | None = None
+        self.cached_clips = 0
+
+    def initializePage(self) -> None:
+        from voice_desk.model.device import pick_device
+
+        try:
+            self.device = pick_device(None)
+        except Exception:
+            self.device = "cpu"
+        names = {"cuda": "a CUDA GPU", "mps": "Apple GPU (MPS)", "cpu": "the CPU (no GPU found)"}
+        self.device_label.setText(f"Device found: {names.get(self.device, self.device)}")
+        self._fill(self.recipe_combo.currentText())
+
+    def _fill(self, name: str) -> None:
+        from voice_desk.train.recipe import load_recipe
+
+        self.recipe = load_recipe(name)
+        self._filling = True
+        if not self.name_edit.text() or self.name_edit.text().startswith(("ast_freeze-", "ast_finetuned-")):
+            self.name_edit.setText(f"{name}-{datetime.now().strftime('%Y%m%d-%H%M')}")
+        skip = set(DATA_KEYS) | {"configuration", "name", "split_seed"}
+        keys = [k for k in self.recipe.values if k not in skip]
+        self.table.setRowCount(len(keys))
+        for r, key in enumerate(keys):
+            item = QTableWidgetItem(key)
+            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            self.table.setItem(r, 0, item)
+            value = self.recipe.values[key]
+            text = str(value).lower() if isinstance(value, bool) else (
+                "[" + ", ".join(map(str, value)) + "]" if isinstance(value, list) else str(value))
+            self.table.setItem(r, 1, QTableWidgetItem(text))
+        if self.w.base_model:
+            self.set_value("base_model", self.w.base_model)
+        self._filling = False
+        self.per_clip_s = None
+        self._update_estimate()
+
+    def set_value(self, key: str, value) -> None:
+        for r in range(self.table.rowCount()):
+            if self.table.item(r, 0).text() == key:
+                self.table.setItem(r, 1, QTableWidgetItem(str(value)))
+                return
+        raise KeyError(key)
+
+    def overrides(self) -> list[str]:
+        """``key=value`` for every field that differs from the recipe file."""
+        from voice_desk.train.recipe import parse_override
+
+        out = []
+        for r in range(self.table.rowCount()):
+            key, text = self.table.item(r, 0).text(), self.table.item(r, 1).text().strip()
+            _, value = parse_override(f"{key}={text}")
+            current = self.recipe.values[key]
+            if isinstance(current, bool):
+                value = str(value).lower() in ("true", "1", "yes")
+            if value != current and not (isinstance(current, float) and isinstance(value, (int, float))
+                                         and float(value) == current):
+                out.append(f"{key}={text}")
+        return out
+
+    def edited_recipe(self):
+        from voice_desk.train.recipe import load_recipe
+
+        return load_recipe(self.recipe_combo.currentText(), self.overrides())
+
+    def measure(self) -> None:
+        recipe = self.edited_recipe()
+        clip = self.w.split.clips(self.w.corpus, "train")[0]
+        clips = list(self.w.corpus.clips)
+        finetune = recipe.configuration == "ast_finetuned"
+        self.measure_button.setEnabled(False)
+        self.estimate_label.setText("Measuring one step with the base model…")
+
+        def work(progress):
+            import torch
+
+            from voice_desk.train.base_model import load_base
+            from voice_desk.train.clip_inputs import input_values, load_samples
+
+            model, extractor, _ = load_base(str(recipe["base_model"]))
+            x = torch.from_numpy(input_values([load_samples(clip.path)], extractor))
+            with torch.inference_mode():
+                model(input_values=x)
+                t0 = time.perf_counter()
+                model(input_values=x)
+                forward = time.perf_counter() - t0
+            cached = 0
+            if not finetune and recipe.get("cache_embeddings", True):
+                from voice_desk.train.clip_inputs import file_sha256
+                from voice_desk.train.embedding_cache import EmbeddingCache
+
+                cache = EmbeddingCache(model, extractor, str(recipe["base_model"]))
+                cached = sum(1 for c in clips if cache.path_for(file_sha256(c.path)).is_file())
+            train = None
+            if finetune:
+                model.train()
+                t0 = time.perf_counter()
+                model(input_values=x, labels=torch.tensor([0])).loss.backward()
+                train = time.perf_counter() - t0
+            return forward, train, cached
+
+        self.measure_job = BackgroundJob(work, self)
+        self.measure_job.finished.connect(self._measured)
+        self.measure_job.failed.connect(lambda m: (self.measure_button.setEnabled(True),
+                                                    self.estimate_label.setText(f"Could not measure: {m}")))
+        self.measure_job.start()
+
+    def _measured(self, result) -> None:
+        self.measure_button.setEnabled(True)
+        self.per_clip_s, self.per_clip_train_s, self.cached_clips = result
+        self._update_estimate()
+
+    def _update_estimate(self) -> None:
+        from voice_desk.errors import VoiceDeskError
+
+        if self._filling or self.recipe is None:
+            return
+        try:
+            recipe = self.edited_recipe()
+        except VoiceDeskError as exc:
+            self.estimate_label.setText(f"<span style='color:#b00'>{exc}</span>")
+            return
+        counts = self.w.split.counts(self.w.corpus) if self.w.split else None
+        n_train = counts["train"]["clips"] if counts else 0
+        n_all = sum(c["clips"] for c in counts.values()) if counts else 0
+        epochs = int(recipe["num_train_epochs"])
+        text = ""
+        if self.per_clip_s is not None:
+            if recipe.configuration == "ast_freeze":
+                new = max(n_all - self.cached_clips, 0)
+                total = new * self.per_clip_s
+                text = (f"Measured here: {self.per_clip_s:.2f} s per clip through the frozen backbone. Estimate: "
+                        f"{_duration(total)} to embed {new} clips ({self.cached_clips} of {n_all} are already in "
+                        f"the cache), then seconds for {epochs} epochs of the head.")
+            else:
+                per_epoch = n_train * (self.per_clip_train_s or 3 * self.per_clip_s) + \
+                    (n_all - n_train) * self.per_clip_s
+                text = (f"Measured here: {(self.per_clip_train_s or 0):.2f} s per clip for a training step, "
+                        f"{self.per_clip_s:.2f} s per clip for evaluation. Estimate: {_duration(per_epoch)} per "
+                        f"epoch, up to {_duration(per_epoch * epochs)} for {epochs} epochs (early stopping may end "
+                        f"sooner).")
+        else:
+            text = "Press 'Measure speed' for an estimate measured on this computer."
+        self.estimate_label.setText(text)
+        if recipe.configuration == "ast_finetuned" and getattr(self, "device", "cpu") == "cpu":
+            command = self.w.command_line(recipe.configuration, self.overrides(), for_gpu=True)
+            self.advice.setPlainText(
+                "Fine-tuning the full AST on a CPU takes days (about 37 s per step of 8 clips on 2 cores). "
+                "Run it on a GPU machine: copy the data folder and the split file named after --split (so the "
+                "GPU run uses this very split), change the paths if they differ there, run this command, then "
+                "copy the model folder back into the models folder:\n\n" + command +
+                "\n\nSeveral GPUs: torchrun --nproc_per_node=N -m voice_desk train … with the same arguments "
+                "(see training/README.md).")
+            self.advice.show()
+        else:
+            self.advice.hide()

@@ -1,0 +1,66 @@
+"""Plots for the training wizard: live loss / dev-UAR curves, ROC curve, confusion matrix."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
+
+
+class CurvesView(pg.GraphicsLayoutWidget):
+    """Training loss by optimiser step and dev UAR by epoch, updated as events arrive."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setBackground("w")
+        self.loss_plot = self.addPlot(title="training loss")
+        self.loss_plot.setLabel("bottom", "step")
+        self.uar_plot = self.addPlot(title="dev UAR")
+        self.uar_plot.setLabel("bottom", "epoch")
+        self.uar_plot.setYRange(0, 1)
+        self.loss_curve = self.loss_plot.plot(pen=pg.mkPen("#1f77b4", width=2))
+        self.uar_curve = self.uar_plot.plot(pen=pg.mkPen("#d62728", width=2), symbol="o", symbolSize=6)
+        self.clear_data()
+
+    def clear_data(self) -> None:
+        self.steps, self.losses, self.epochs, self.uars = [], [], [], []
+        self.loss_curve.setData([], [])
+        self.uar_curve.setData([], [])
+
+    def add_event(self, event: dict) -> None:
+        if event.get("event") == "log":
+            self.steps.append(event["step"])
+            self.losses.append(event["loss"])
+            self.loss_curve.setData(self.steps, self.losses)
+        elif event.get("event") == "eval":
+            self.epochs.append(event["epoch"])
+            self.uars.append(event["dev_uar"])
+            self.uar_curve.setData(self.epochs, self.uars)
+
+
+class RocView(pg.PlotWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setBackground("w")
+        self.setLabel("bottom", "false positive rate (healthy called pathological)")
+        self.setLabel("left", "true positive rate")
+        self.setXRange(0, 1)
+        self.setYRange(0, 1)
+        self.plot([0, 1], [0, 1], pen=pg.mkPen("#999999", style=pg.QtCore.Qt.PenStyle.DashLine))
+        self.curve = self.plot(pen=pg.mkPen("#2ca02c", width=2))
+
+    def set_roc(self, fpr, tpr) -> None:
+        self.curve.setData(list(fpr), list(tpr))
+
+
+class ConfusionTable(QTableWidget):
+    """Rows: true class; columns: predicted class."""
+
+    def __init__(self, parent=None):
+        super().__init__(2, 2, parent)
+        self.setHorizontalHeaderLabels(["predicted healthy", "predicted pathological"])
+        self.setVerticalHeaderLabels(["healthy", "pathological"])
+
+    def set_matrix(self, matrix) -> None:
+        for i in range(2):
+            for j in range(2):
+                self.setItem(i, j, QTableWidgetItem(str(matrix[i][j])))
