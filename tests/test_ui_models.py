@@ -234,3 +234,24 @@ def test_the_true_label_comes_from_the_file_metadata_and_never_carries_over(qtbo
     window.verdict.true_label.setCurrentText("healthy")    # entered by hand
     open_and_wait(qtbot, window, tagged)
     assert window.verdict.true_label.currentText() == "pathological"
+
+
+def test_models_menu_opens_the_training_wizard_and_its_model_is_chosen(qtbot, make_window, fresh_home):
+    from conftest import save_tiny_bundle
+
+    from voice_desk.paths import models_dir
+    from voice_desk.ui.training_wizard import TrainingWizard
+
+    window = make_window()
+    assert "Models → Train a model" in window.verdict.no_model.text()
+    assert window.train_action in window.models_menu.actions()
+    window.train_action.trigger()
+    wizard = window.findChild(TrainingWizard)
+    assert wizard is not None and wizard.isVisible()
+    assert wizard.models_folder == models_dir()
+    # what the wizard's results page emits on "Use this model": a bundle in the models folder
+    bundle = save_tiny_bundle(models_dir() / "trained-here")
+    wizard.model_ready.emit(str(bundle))
+    qtbot.waitUntil(lambda: str(bundle.resolve()) in window.verdict.chosen(), timeout=WAIT_MS)
+    assert not window.verdict.no_model.isVisible()
+    wizard.close()

@@ -20,7 +20,9 @@ NOTICE = ("Research use only. Voice Desk is not a medical device and this is not
 NO_MODEL = ("<b>No model is installed yet.</b> The window shows, plays and annotates recordings "
             "without one; to get a verdict you need one model folder.<br><b>One step:</b> "
             "<i>Models → Import…</i> and choose a Voice Desk model folder (for example one your group "
-            "trained; it holds config.json, model.safetensors and voice_desk.json).")
+            "trained; it holds config.json, model.safetensors and voice_desk.json), or "
+            "<i>Models → Train a model…</i> with the Saarbrücken Voice Database or your own labelled "
+            "recordings.")
 TRUE_LABELS = ("unknown", "healthy", "pathological")
 
 

@@ -51,6 +51,8 @@ class MenusMixin:
         self.play_visible_action = a("Play visible part", lambda: self._play(self.playback.play_visible))
         self.stop_action = a("Stop", self.playback.stop, "Esc")
         self.import_action = a("&Import…", self.import_model_dialog, tip="Copy a model folder into Voice Desk")
+        self.train_action = a("&Train a model…", self.open_training_wizard,
+                              tip="Train ast_freeze or ast_finetuned on the Saarbrücken Voice Database or your own data")
         self.run_action = a("Assess && &explain", self.run_models, "Ctrl+Return")
         self.cancel_action = a("Cancel running work", self.cancel_jobs, "Ctrl+.")
         self.demo_action = a("Open &demo recording", self.open_demo)
@@ -98,6 +100,7 @@ class MenusMixin:
             play_menu.addAction(action)
         self.models_menu = bar.addMenu("&Models")
         self.models_menu.addAction(self.import_action)
+        self.models_menu.addAction(self.train_action)
         self.models_menu.addAction(self.run_action)
         self.models_menu.addAction(self.cancel_action)
         help_menu = bar.addMenu("&Help")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from voice_desk.errors import VoiceDeskError
@@ -45,7 +46,8 @@ class ModelsMixin:
         self.verdict.set_models(list(self.model_entries.values()), chosen)
         self._save_model_choice()
         if not entries:
-            self.statusBar().showMessage("No model installed yet: Models → Import… a model folder to get verdicts.")
+            self.statusBar().showMessage("No model installed yet: Models → Import… a model folder, or "
+                                         "Models → Train a model…, to get verdicts.")
 
     def _describe(self, path: str) -> ModelEntry | None:
         try:
@@ -75,6 +77,17 @@ class ModelsMixin:
 
     def _save_model_choice(self) -> None:
         stored.save_models(self.verdict.chosen(), stored.known_models())
+
+    def open_training_wizard(self):
+        """Models → Train a model…: the wizard trains in its own process; "Use this model"
+        adds the new bundle to the chosen models."""
+        from voice_desk.ui.training_wizard import TrainingWizard
+
+        wizard = TrainingWizard(self, models_folder=models_dir())
+        wizard.model_ready.connect(self.add_model)
+        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        wizard.show()
+        return wizard
 
     def import_model_dialog(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Choose a model folder to import")
