@@ -76,3 +76,23 @@ def test_not_an_svd_folder(tmp_path):
         load_corpus(f"svd:{tmp_path}")
     with pytest.raises(SvdError, match="does not exist"):
         load_corpus(f"svd:{tmp_path / 'missing'}")
+
+
+def test_svd_sentence_files_know_their_true_label(tmp_path):
+    from conftest import speech_like
+
+    from voice_desk.audio.metadata import true_label_from_metadata
+    from voice_desk.audio.nsp import write_nsp
+    from voice_desk.data.svd import svd_metadata
+
+    meta = svd_metadata()
+    healthy = next(s for s, m in sorted(meta.items()) if m["type"] == "n")
+    sick = next(s for s, m in sorted(meta.items()) if m["type"] == "p")
+    for session, label in ((healthy, "healthy"), (sick, "pathological")):
+        path = tmp_path / f"{session}-phrase.nsp"
+        write_nsp(path, speech_like(1.0, rate=50_000), 50_000)
+        assert true_label_from_metadata(path) == label
+    other = tmp_path / "recording.nsp"
+    write_nsp(other, speech_like(1.0, rate=50_000), 50_000)
+    assert true_label_from_metadata(other) is None
+    assert true_label_from_metadata(tmp_path / "999999-phrase.nsp") is None  # not an SVD session

@@ -234,6 +234,14 @@ def test_the_true_label_comes_from_the_file_metadata_and_never_carries_over(qtbo
     window.verdict.true_label.setCurrentText("healthy")    # entered by hand
     open_and_wait(qtbot, window, tagged)
     assert window.verdict.true_label.currentText() == "pathological"
+    from voice_desk.audio.nsp import write_nsp
+    from voice_desk.data.svd import svd_metadata
+
+    healthy = next(s for s, m in sorted(svd_metadata().items()) if m["type"] == "n")
+    svd_file = tmp_path / f"{healthy}-phrase.nsp"             # an SVD sentence recording
+    write_nsp(svd_file, speech_like(1.0, rate=50_000), 50_000)
+    open_and_wait(qtbot, window, svd_file)
+    assert window.verdict.true_label.currentText() == "healthy"
 
 
 def test_models_menu_opens_the_training_wizard_and_its_model_is_chosen(qtbot, make_window, fresh_home):

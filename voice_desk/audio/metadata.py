@@ -3,7 +3,8 @@
 A WAV (INFO chunk) or FLAC/OGG (Vorbis comment) file can hold text tags; a recording tagged
 ``label=healthy`` or ``label=pathological`` (also ``label: ...``, any case, in the comment,
 title or any other tag) tells the window the true label, so the study's agreement case shows
-without typing it. The file is only read.
+without typing it. An SVD sentence file (``<session>-phrase.nsp``) has no tags, but its session
+type is in sbvoicedb's metadata. The file is only read.
 """
 
 from __future__ import annotations
@@ -30,7 +31,11 @@ def tags(path: str | Path) -> dict[str, str]:
 
 
 def true_label_from_metadata(path: str | Path) -> str | None:
-    """'healthy' or 'pathological' if a tag says so, else None."""
+    """'healthy' or 'pathological' if a tag (or, for SVD files, the session record) says so."""
+    if Path(path).suffix.lower() == ".nsp":
+        from voice_desk.data.svd import session_label
+
+        return session_label(path)
     for value in tags(path).values():
         match = _PATTERN.search(value)
         if match:

@@ -17,6 +17,7 @@ import csv
 import hashlib
 import io
 import os
+import re
 import shutil
 import unicodedata
 from functools import lru_cache
@@ -81,6 +82,19 @@ def svd_metadata() -> dict[int, dict]:
             out[sid] = {"type": row["AufnahmeTyp"], "speaker": int(row["SprecherID"]),
                         "gender": row["Geschlecht"], "pathologies": pathologies}
     return out
+
+
+def session_label(path: str | Path) -> str | None:
+    """'healthy' or 'pathological' for an SVD sentence file (``<session>-phrase.nsp``) whose
+    session is in sbvoicedb's metadata, else None. As SVD files them: singers count as
+    pathological."""
+    match = re.fullmatch(r"(\d+)-phrase\.nsp", Path(path).name, flags=re.IGNORECASE)
+    if not match:
+        return None
+    session = svd_metadata().get(int(match.group(1)))
+    if session is None:
+        return None
+    return "healthy" if session["type"] == "n" else "pathological"
 
 
 def pathology_names() -> list[str]:
