@@ -126,36 +126,46 @@ def check_model_folder(folder: Path) -> dict:
     return config
 
 
+def resolve_source(source: str | Path) -> tuple[str, Path | None]:
+    """``(what from_pretrained gets, the checked local folder or None for a hub id)``."""
+    source = str(source)
+    if not is_local_source(source):
+        return source, None
+    folder = Path(os.path.expanduser(source))
+    check_model_folder(folder)
+    return str(folder.resolve()), folder
+
+
 def load_model(source: str | Path = DEFAULT_BASE, device: str | None = None,
                attn_implementation: str = "sdpa") -> LoadedModel:
     """Load a bundle folder, an HF AST checkpoint folder, or a hub id.
 
-    Prediction uses ``sdpa`` attention; explanations switch to ``eager`` per call with
-    :meth:`LoadedModel.attention`, so one loaded model serves both.
+    Prediction uses ``sdpa`` attention; explanations switch to the rollout attention per call
+    with :meth:`LoadedModel.attention`, so one loaded model serves both.
     """
     from voice_desk.model.device import pick_device
 
-    source = str(source)
-    local = Path(os.path.expanduser(source))
+    target, local = resolve_source(source)
     card = None
-    if is_local_source(source):
-        check_model_folder(local)
+    if local is not None:
         try:
             card = ModelCard.load(local)
         except ValueError as exc:
             raise NotAModelError(f"its model card {CARD_FILE} cannot be read ({exc}).", path=local,
                                  hint="Copy the bundle folder again.") from exc
-        target = str(local.resolve())
-    else:
-        target = source
     device = pick_device(device)
-    model, extractor, head_loaded = _from_pretrained(target, attn_implementation)
+    model, extractor, head_loaded = from_pretrained(target, attn_implementation)
     model.to(device).eval()
     return LoadedModel(model=model, feature_extractor=extractor, source=target, device=device, card=card,
                        head_loaded=head_loaded)
 
 
-def _from_pretrained(target: str, attn_implementation: str):
+def from_pretrained(target: str, attn_implementation: str = "sdpa", role: str = "model",
+                    offline_hint: str | None = None, **overrides):
+    """``(model, feature_extractor, head_loaded)`` from a checked folder or a hub id, with
+    errors a user can act on. ``overrides`` go to HF's ``from_pretrained`` (e.g. a new head:
+    ``num_labels``, ``id2label``, ``ignore_mismatched_sizes``); ``role`` names the model in
+    messages ("model", "base model")."""
     from transformers import ASTFeatureExtractor, ASTForAudioClassification
     from transformers.utils import logging as hf_logging
 
@@ -166,7 +176,8 @@ def _from_pretrained(target: str, attn_implementation: str):
     warnings.filterwarnings("ignore", message="At least one mel filter has all zero values")
     try:
         model, info = ASTForAudioClassification.from_pretrained(
-            target, attn_implementation=attn_implementation, use_safetensors=True, output_loading_info=True)
+            target, attn_implementation=attn_implementation, use_safetensors=True, output_loading_info=True,
+            **overrides)
         try:
             extractor = ASTFeatureExtractor.from_pretrained(target)
         except OSError:
@@ -176,13 +187,14 @@ def _from_pretrained(target: str, attn_implementation: str):
                                             max_length=model.config.max_length)
     except OSError as exc:
         if os.path.isdir(target):
-            raise NotAModelError(f"the model cannot be loaded ({exc}).", path=target,
+            raise NotAModelError(f"the {role} cannot be loaded ({exc}).", path=target,
                                  hint="Copy the whole model folder again.") from exc
         raise ModelNotFoundError(
-            f"the model '{target}' is not on this computer and could not be downloaded.",
-            hint=("Connect to the internet once to download it (it is then kept in the Hugging Face cache, "
-                  "~/.cache/huggingface, and works offline), or copy a model folder onto this computer and "
-                  "choose that folder (Models > Import... in the window, or --model FOLDER).")) from exc
+            f"the {role} '{target}' is not on this computer and could not be downloaded.",
+            hint=offline_hint or (
+                "Connect to the internet once to download it (it is then kept in the Hugging Face cache, "
+                "~/.cache/huggingface, and works offline), or copy a model folder onto this computer and "
+                "choose that folder (Models > Import... in the window, or --model FOLDER).")) from exc
     finally:
         hf_logging.set_verbosity(verbosity)
     missing = list(info.get("missing_keys", []))
