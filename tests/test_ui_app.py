@@ -107,3 +107,24 @@ def test_models_run_in_their_own_process_so_the_window_never_imports_torch(clip,
                           timeout=180)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[-3:] == ["1", "False", "False"]
+
+
+def test_a_mistake_in_a_handler_becomes_a_plain_message_and_a_log_entry(qtbot, fresh_home, monkeypatch):
+    """The launched app turns an unexpected exception in a button's handler (which Qt would only
+    print) into the window's plain message, with the traceback in the log file."""
+    from voice_desk.ui.app import _report_unexpected_errors, application
+    from voice_desk.ui.error_report import log_file
+    from voice_desk.ui.main_window import MainWindow
+
+    application()
+    window = MainWindow()
+    qtbot.addWidget(window)
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)       # restored after the test
+    _report_unexpected_errors(window)
+    try:
+        raise KeyError("a-detail-for-the-log")
+    except KeyError:
+        sys.excepthook(*sys.exc_info())
+    assert "did not expect (KeyError)" in window.last_message and str(log_file()) in window.last_message
+    assert "Traceback" not in window.last_message
+    assert "a-detail-for-the-log" in log_file().read_text(encoding="utf-8")

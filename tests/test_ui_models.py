@@ -37,6 +37,10 @@ def test_both_study_models_run_and_show_verdicts_and_the_agreement_case(
         (labels["ast_freeze"] == "pathological", labels["ast_finetuned"] == "pathological")]
     assert case == expected
     assert f"Agreement case {case}" in window.verdict.results_text()
+    matches = [label == "pathological" for label in (labels["ast_freeze"], labels["ast_finetuned"])]
+    text = window.verdict.results_text()
+    assert text.count("matches the true label") + text.count("does not match the true label") == 2
+    assert text.count("does not match the true label") == matches.count(False)
     assert "not a diagnosis" in window.verdict.notice.text()
 
 
@@ -52,9 +56,13 @@ def test_overlay_toggle_rendering_and_opacity_change_the_pixels(qtbot, make_wind
     study = grab(view)
     changed = np.any(plain[..., :3] != study[..., :3], axis=-1).mean()
     assert changed > 0.3                                 # most of the picture is now coloured
+    legend_study = grab(window.relevance_legend.swatch)
+    assert "blue = low" in window.relevance_legend.toolTip()
     window.set_rendering("heat")
     heat = grab(view)
     assert np.any(heat[..., :3] != study[..., :3], axis=-1).mean() > 0.1
+    legend_heat = grab(window.relevance_legend.swatch)   # the colour key follows the rendering
+    assert not np.array_equal(legend_study, legend_heat) and "Heat map" in window.relevance_legend.toolTip()
     window.opacity_slider.setValue(10)
     faint = grab(view)
     assert np.abs(faint[..., :3].astype(int) - plain[..., :3]).mean() < np.abs(heat[..., :3].astype(int) - plain[..., :3]).mean()
@@ -84,11 +92,16 @@ def test_phone_bars_follow_the_relevance_and_select_the_phone(qtbot, make_window
     open_and_wait(qtbot, window, clip)
     _wait_results(qtbot, window, 1)
     chart = window.phone_chart
+    assert window.phone_dock.windowTitle() == f"Per-phone relevance — {window.overlay_model_box.currentText()}"
     assert [r.phone for r in chart.rows] == ["g", "uː", "t", "ə", "n", "m", "ɔ"]
     assert sum(r.share for r in chart.rows) <= 1.0 + 1e-6
     chart.click_bar(6)                                   # /ɔ/ in "Morgen"
     assert window.view_range.selection == pytest.approx((1.5, 1.8))
     assert chart.selected == 6
+    # one study model only: the panel says why there is no agreement case
+    window.verdict.true_label.setCurrentText("healthy")
+    assert window.agreement_case() is None
+    assert "missing here: ast_finetuned" in window.verdict.results_text()
 
 
 def test_a_model_without_a_verdict_shows_top_classes_never_a_pathology_probability(
@@ -106,7 +119,8 @@ def test_a_model_without_a_verdict_shows_top_classes_never_a_pathology_probabili
     assert all(r["pathology_probability"] == "" for r in rows)
 
 
-def test_export_results_json_and_csv_read_back(qtbot, make_window, clip, tiny_bundle, tiny_bundle_finetuned, tmp_path):
+def test_export_results_json_and_csv_read_back(qtbot, make_window, clip, tiny_bundle, tiny_bundle_finetuned, tmp_path,
+                                               monkeypatch):
     window = _window_with(qtbot, make_window, tiny_bundle, tiny_bundle_finetuned)
     open_and_wait(qtbot, window, clip)
     _wait_results(qtbot, window, 2)
@@ -125,6 +139,14 @@ def test_export_results_json_and_csv_read_back(qtbot, make_window, clip, tiny_bu
     from PySide6.QtGui import QImage
 
     assert not QImage(str(png)).isNull()
+    # a folder that cannot take the files: a plain message naming the file, no traceback
+    from PySide6.QtWidgets import QFileDialog
+
+    target = tmp_path / "gone" / "results.json"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window.export_results_action.trigger()
+    assert str(target) in window.last_message and "Choose another folder" in window.last_message
+    assert "Traceback" not in window.last_message
 
 
 def test_cancel_stops_the_job_and_the_window_stays_usable(qtbot, make_window, clip, tiny_bundle):
@@ -155,8 +177,17 @@ def test_first_run_without_models_says_what_is_missing_and_import_fixes_it(
     window = make_window()
     assert window.verdict.no_model.isVisible()
     assert "Models → Import" in window.verdict.no_model.text()
+    assert "Help → Open demo recording" in window.spectrogram_view.placeholder.toPlainText()
     open_and_wait(qtbot, window, clip)                # audio and tiers work without a model
     assert window.tier_view.labels
+    assert not window.spectrogram_view.placeholder.isVisible()
+    # every way of asking for a verdict or a map says the one missing step
+    window.run_action.trigger()
+    assert "No model is installed yet" in window.last_message and "Models → Import…" in window.last_message
+    window.overlay_action.setChecked(False)
+    window.overlay_action.trigger()
+    assert "no model is installed yet" in window.statusBar().currentMessage()
+    assert "none is installed yet" in window.phone_chart.empty_text.toPlainText()
     window.import_model(str(tiny_bundle))
     qtbot.waitUntil(lambda: bool(window.model_entries), timeout=WAIT_MS)
     from voice_desk.paths import models_dir

@@ -42,3 +42,24 @@ def test_record_says_why_when_recording_is_unavailable(qtbot, make_window, monke
     assert reason in window.last_message
     window._check_recording_available()
     assert reason in window.record_action.toolTip()
+
+
+def test_quitting_while_recording_keeps_the_take_and_remembers_it(qtbot, make_window, tmp_path):
+    from voice_desk.audio.record import ArraySource
+    from voice_desk.ui.settings import recent_files
+
+    samples = speech_like(30.0, seed=5)
+    window = make_window(record_source_factory=lambda device: ArraySource(samples, 16000, 1600, True))
+    dialog = window.record()
+    dialog.set_takes_folder(tmp_path / "takes")
+    qtbot.mouseClick(dialog.record_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.is_recording and dialog._recorder.frames >= 3200, timeout=WAIT_MS)
+    assert window.record() is dialog                       # File → Record… again: the same window
+    window.close()                                         # quit mid-take
+    takes = list((tmp_path / "takes").glob("take-*.wav"))
+    assert len(takes) == 1
+    on_disk, rate = sf.read(takes[0], dtype="float32")     # a finished WAV header, not a fragment
+    assert rate == 16000 and 3200 <= on_disk.size < samples.size
+    np.testing.assert_array_equal(on_disk, samples[:on_disk.size])
+    assert recent_files()[0] == str(takes[0].resolve())   # File → Open recent finds it next time
+    assert window.recording is None                        # nothing was opened while quitting

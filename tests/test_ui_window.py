@@ -221,6 +221,17 @@ def test_help_opens_the_clearly_labelled_synthetic_demo_with_its_tiers(qtbot, ma
     assert recent_files() == []                                # the demo is not a patient file
 
 
+def test_the_demo_is_labelled_synthetic_however_it_is_opened(qtbot, make_window, clip):
+    """Opened by path (command line, File → Open, drag and drop), the demo still says what it is."""
+    from voice_desk.ui.main_window import demo_recording_path
+
+    window = make_window()
+    open_and_wait(qtbot, window, demo_recording_path())
+    assert "not a patient recording" in window.info_bar.text()
+    open_and_wait(qtbot, window, clip)
+    assert "synthetic" not in window.info_bar.text()
+
+
 def test_recent_files_menu_reopens_a_file(qtbot, make_window, clip, tmp_path):
     other = write_clip(tmp_path / "r", name="second", with_textgrid=False, seed=2)
     window = make_window()
@@ -265,3 +276,33 @@ def test_tier_labels_hide_where_they_do_not_fit_and_show_when_zoomed(qtbot, make
     assert "g" in hidden                          # 0.15 s of a narrow window: no room for it
     window.view_range.set_visible(0.2, 0.5)
     assert all(t.isVisible() for t in tiers.labels if t.toPlainText() in ("g", "uː"))
+
+
+def test_tier_boundaries_stay_vertical_lines_when_zoomed(qtbot, make_window, clip):
+    """Each boundary is a pair of points drawn as one line: zooming must not re-pair them
+    (pyqtgraph's clip-to-view drops points and turned boundaries into diagonals)."""
+    window = make_window()
+    open_and_wait(qtbot, window, clip)
+    for start, end in ((0.0, 2.0), (0.6, 1.2), (1.3, 1.6)):
+        window.view_range.set_visible(start, end)
+        qtbot.wait(20)
+        x, y = window.tier_view.lines.getData()
+        assert x is not None and len(x) % 2 == 0
+        for (x0, x1), (y0, y1) in zip(x.reshape(-1, 2), y.reshape(-1, 2)):
+            assert x0 == x1 or y0 == y1, f"a slanted tier line from ({x0}, {y0}) to ({x1}, {y1})"
+        boundaries = {round(float(v), 6) for v, w in zip(x[::2], x[1::2]) if v == w}
+        assert {0.2, 1.2, 1.5} <= boundaries       # phone and word boundaries from clip.TextGrid
+
+
+def test_buttons_without_a_recording_say_what_to_do_first(qtbot, make_window, monkeypatch):
+    window = make_window()
+    window.play_toggle_action.trigger()                 # Space with nothing open
+    assert "open or record a recording first" in window.statusBar().currentMessage()
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: asked.append(a) or ("", ""))
+    window.export_png_action.trigger()
+    assert not asked and "nothing to export yet" in window.last_message
+    window.export_results_action.trigger()
+    window.overlay_action.setChecked(False)
+    window.overlay_action.trigger()
+    assert "No relevance map: no model is installed yet" in window.statusBar().currentMessage()

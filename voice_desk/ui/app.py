@@ -46,11 +46,31 @@ def start_window(audio: str | None = None, models: list[str] | None = None, text
     setup_logging()
     window = MainWindow(player=player, record_source_factory=record_source_factory, extra_models=models or [])
     window.show()
+    _report_unexpected_errors(window)
     if audio:
         window.open_file(audio, textgrid=textgrid)
     if screenshot:
         _arm_screenshot(window, screenshot, expect_file=bool(audio))
     return window
+
+
+def _report_unexpected_errors(window) -> None:
+    """A mistake of ours in a button's handler must not pass silently (Qt only prints it):
+    log the details and show the plain message, as for every other error. Installed by the
+    real launch only, so that tests still fail loudly on such a mistake."""
+    previous = sys.excepthook
+
+    def hook(kind, exc, tb):
+        if not issubclass(kind, Exception):
+            previous(kind, exc, tb)
+            return
+        try:
+            exc.__traceback__ = tb
+            window.show_error(exc, "Voice Desk")
+        except Exception:  # noqa: BLE001 - the window is gone: fall back to the default report
+            previous(kind, exc, tb)
+
+    sys.excepthook = hook
 
 
 def _arm_screenshot(window, path: str, expect_file: bool) -> None:

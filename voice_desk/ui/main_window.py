@@ -43,6 +43,9 @@ log = logging.getLogger(__name__)
 
 AUDIO_FILTER = "Recordings (*.wav *.flac *.ogg *.nsp *.WAV *.FLAC *.OGG *.NSP);;All files (*)"
 DEMO_FILE = "guten_morgen_synthetic.wav"
+NO_RECORDING = "No recording open."
+EMPTY_VIEW_HINT = ("Open a recording (File → Open…, or drag it here) or record one (File → Record…).\n"
+                   "To see every view at once: Help → Open demo recording.")
 #: After the window shows, start the model process and load the chosen models (in the background).
 #: Starting a process blocks the window's process for a few tens of ms once: better at launch.
 PRELOAD_DELAY_MS = 1500
@@ -62,6 +65,13 @@ def demo_recording_path() -> Path:
     from importlib import resources
 
     return Path(str(resources.files("voice_desk.resources").joinpath("demo", DEMO_FILE)))
+
+
+def is_demo_recording(path: str | Path) -> bool:
+    try:
+        return Path(path).resolve() == demo_recording_path().resolve()
+    except OSError:
+        return False
 
 
 def _open_audio(path: str, textgrid: str | None, settings: SpectrogramSettings) -> OpenedAudio:
@@ -121,11 +131,12 @@ class MainWindow(MenusMixin, ModelsMixin, RelevanceMixin, ExportMixin, TiersMixi
     # ------------------------------------------------------------------ building
     def _build_views(self) -> None:
         vr = self.view_range
-        self.info_bar = QLabel("No recording open.")
+        self.info_bar = QLabel(NO_RECORDING)
         self.info_bar.setStyleSheet("padding: 3px 6px; color: #333;")
         self.info_bar.setWordWrap(True)
         self.waveform = WaveformView(vr)
         self.spectrogram_view = SpectrogramView(vr, show_time_axis=False)
+        self.spectrogram_view.set_placeholder(EMPTY_VIEW_HINT)
         self.side_container = QWidget()
         self.side_layout = QVBoxLayout(self.side_container)
         self.side_layout.setContentsMargins(0, 0, 0, 0)
@@ -206,6 +217,7 @@ class MainWindow(MenusMixin, ModelsMixin, RelevanceMixin, ExportMixin, TiersMixi
     def closeEvent(self, event) -> None:
         self.save_layout()
         self.playback.stop()
+        self._finish_take_before_closing()
         self.io_jobs.shutdown()
         self.model_jobs.shutdown()
         self.align_jobs.shutdown()
@@ -239,7 +251,11 @@ class MainWindow(MenusMixin, ModelsMixin, RelevanceMixin, ExportMixin, TiersMixi
         self.open_file(str(demo_recording_path()), demo=True)
 
     def open_file(self, path: str, textgrid: str | None = None, demo: bool = False) -> None:
-        """Load in the background; the current recording stays until the new one is ready."""
+        """Load in the background; the current recording stays until the new one is ready.
+
+        The shipped demo is labelled as synthetic however it is opened (Help menu, command line,
+        drag and drop)."""
+        demo = demo or is_demo_recording(path)
         self.file_token += 1
         self.model_jobs.cancel_all("explain")
         self.align_jobs.cancel_all()  # its tiers would be for the recording shown now
@@ -286,7 +302,7 @@ class MainWindow(MenusMixin, ModelsMixin, RelevanceMixin, ExportMixin, TiersMixi
     def _update_info_bar(self, textgrid_problem: str | None = None) -> None:
         rec = self.recording
         if rec is None:
-            self.info_bar.setText("No recording open.")
+            self.info_bar.setText(NO_RECORDING)
             return
         parts = [f"<b>{rec.name}</b>", f"{rec.duration:.2f} s", f"recorded at {rec.original_rate} Hz"]
         tier_text, tier_warnings = self._tier_bar_text(textgrid_problem)
@@ -363,6 +379,9 @@ class MainWindow(MenusMixin, ModelsMixin, RelevanceMixin, ExportMixin, TiersMixi
 
     # ------------------------------------------------------------------ playing and recording
     def _play(self, start) -> None:
+        if self.recording is None:
+            self.statusBar().showMessage("Nothing to play yet: open or record a recording first.", 8000)
+            return
         try:
             start()
         except VoiceDeskError as exc:
@@ -381,8 +400,8 @@ class MainWindow(MenusMixin, ModelsMixin, RelevanceMixin, ExportMixin, TiersMixi
         except Exception as exc:  # noqa: BLE001 - the recorder is optional; say why
             ok, reason = False, f"Recording is not available here ({exc})."
         if not ok:
-            self.record_action.setToolTip(f"Recording unavailable: {reason}")
-            self.record_action.setStatusTip(f"Recording unavailable: {reason}")
+            self.record_action.setToolTip(reason)
+            self.record_action.setStatusTip(reason)
 
     def takes_folder(self) -> Path:
         value = stored.app_settings().value("takes_folder", "")
@@ -395,15 +414,41 @@ class MainWindow(MenusMixin, ModelsMixin, RelevanceMixin, ExportMixin, TiersMixi
         if self.record_source_factory is None:
             ok, reason = recorder_dialog.recording_available()
             if not ok:
-                self.show_message(f"Recording is not available on this computer. {reason}",
-                                  title="Recording unavailable")
+                self.show_message(reason, title="Recording unavailable")
                 return None
+        if self._recorder_open():
+            self.recorder.raise_()        # one Record window (one stream on the microphone) at a time
+            self.recorder.activateWindow()
+            return self.recorder
         self.playback.stop()
         dialog = recorder_dialog.RecorderDialog(self, self.takes_folder(), source_factory=self.record_source_factory)
         dialog.take_saved.connect(self._take_saved)
         dialog.open()
         self.recorder = dialog
         return dialog
+
+    def _recorder_open(self) -> bool:
+        try:
+            return self.recorder is not None and self.recorder.isVisible()
+        except RuntimeError:          # deleted with its C++ object
+            return False
+
+    def _finish_take_before_closing(self) -> None:
+        """Quitting while a take records: stop it and close its file properly (nothing is lost;
+        the take is opened next time from the takes folder or File → Open recent)."""
+        dialog = self.recorder
+        if dialog is None:
+            return
+        try:
+            recording = dialog.is_recording
+        except RuntimeError:          # the dialog is already gone
+            self.recorder = None
+            return
+        if recording:
+            dialog.take_saved.disconnect(self._take_saved)
+            dialog.take_saved.connect(lambda path: stored.add_recent_file(str(Path(path).resolve())))
+        dialog.done(0)
+        self.recorder = None
 
     def _take_saved(self, path: str) -> None:
         s = stored.app_settings()

@@ -41,6 +41,8 @@ class PhoneChart(pg.PlotWidget):
             self.removeItem(self.bars)
             self.bars = None
         axis = self.plotItem.getAxis("bottom")
+        for name in ("left", "bottom"):        # no empty 0..1 axes around the message
+            self.plotItem.showAxis(name, bool(rows))
         if not rows:
             axis.setTicks([[]])
             self.empty_text.setText(empty_message)

@@ -31,9 +31,19 @@ class SpectrogramView(TimePlot):
         if title:
             self.plotItem.setTitle(title, size="9pt", color="#333")
         self.setMinimumHeight(120)
+        self.placeholder = pg.TextItem("", color=(110, 110, 110), anchor=(0.5, 0.5))
+        self.addItem(self.placeholder, ignoreBounds=True)
+        self.box.setYRange(0.0, self.max_hz, padding=0.0)     # an empty view still reads 0..5000 Hz
+
+    def set_placeholder(self, text: str) -> None:
+        """A line shown in the middle of the empty view (before any recording is open)."""
+        self.placeholder.setText(text)
+        self.placeholder.setPos(0.5, self.max_hz / 2)
+        self.placeholder.setVisible(self.spectrogram is None and bool(text))
 
     def set_spectrogram(self, spec: Spectrogram | None, duration: float = 0.0) -> None:
         self.spectrogram = spec
+        self.placeholder.setVisible(spec is None and bool(self.placeholder.toPlainText()))
         if spec is None:
             self.image.clear()
             return

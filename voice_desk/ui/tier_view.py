@@ -26,6 +26,9 @@ class TierView(TimePlot):
         self.box.on_click = self._clicked
         left = self.plotItem.getAxis("left")
         left.setTicks([[(0.5, "phones"), (1.5, "words")]])
+        # every boundary is a pair of points joined as one line: clipping to the view would drop
+        # points and pair the rest wrongly (slanted lines when zoomed); a tier is a few hundred points
+        self.plotItem.setClipToView(False)
         self.lines = pg.PlotDataItem(pen=pg.mkPen(60, 60, 160, width=1), connect="pairs")
         self.addItem(self.lines)
         self.labels: list[pg.TextItem] = []

@@ -130,8 +130,10 @@ class VerdictPanel(QWidget):
             self.progress.setFormat(text)
 
     # --- results ---------------------------------------------------------------------------
-    def show_results(self, rows: list[tuple[ModelEntry, object]], case: str | None, message: str = "") -> None:
-        """``rows``: (model, Prediction) pairs; ``case``: 'O'/'X'/'A'/'B' or None."""
+    def show_results(self, rows: list[tuple[ModelEntry, object]], case: str | None, message: str = "",
+                     true_label: str | None = None, case_note: str = "") -> None:
+        """``rows``: (model, Prediction) pairs; ``case``: 'O'/'X'/'A'/'B' or None; with the
+        ``true_label`` known, each verdict says whether it matches it."""
         parts = []
         if message:
             parts.append(f"<p>{html.escape(message)}</p>")
@@ -141,7 +143,12 @@ class VerdictPanel(QWidget):
                 p = prediction.pathology_probability
                 colour = "#a01010" if prediction.label == "pathological" else "#106010"
                 parts.append(f"P(pathological) = <b>{p:.2f}</b> → <b style='color:{colour}'>"
-                             f"{html.escape(prediction.label)}</b><br>")
+                             f"{html.escape(prediction.label)}</b>")
+                if true_label:
+                    right = prediction.label.lower() == true_label
+                    parts.append(" <span style='color:#555'>(" + ("matches" if right else "does not match")
+                                 + f" the true label, {html.escape(true_label)})</span>")
+                parts.append("<br>")
             else:
                 tops = ", ".join(f"{html.escape(l)} {v:.2f}" for l, v in prediction.top_classes(3))
                 parts.append("<i>No verdict: this model was not trained to tell healthy from pathological "
@@ -152,6 +159,8 @@ class VerdictPanel(QWidget):
             parts.append("</p>")
         if case:
             parts.append(f"<p><b>Agreement case {case}</b>: {html.escape(CASES[case])}</p>")
+        elif case_note:
+            parts.append(f"<p style='color:#555'>{html.escape(case_note)}</p>")
         self.results.setHtml("".join(parts))
 
     def results_text(self) -> str:

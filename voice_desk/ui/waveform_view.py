@@ -17,6 +17,7 @@ class WaveformView(TimePlot):
         self.curve.setDownsampling(auto=True, method="peak")
         self.curve.setClipToView(True)
         self.addItem(self.curve)
+        self.box.setYRange(-1.0, 1.0, padding=0.0)          # full scale until a recording is shown
         self.setMinimumHeight(70)
 
     def set_samples(self, samples: np.ndarray | None, rate: int = 16000) -> None:

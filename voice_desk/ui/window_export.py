@@ -14,6 +14,10 @@ class ExportMixin:
     """Export of the view (PNG) and of the results (JSON + CSV)."""
 
     def export_png_dialog(self) -> None:
+        if self.recording is None:
+            self.show_message("There is nothing to export yet: open or record a recording first.",
+                              title="Nothing to export")
+            return
         path, _ = QFileDialog.getSaveFileName(self, "Export the view as PNG", self._suggested("view.png"),
                                               "PNG images (*.png)")
         if path:
@@ -40,7 +44,7 @@ class ExportMixin:
         if path:
             try:
                 self.export_results(path)
-            except VoiceDeskError as exc:
+            except (VoiceDeskError, OSError) as exc:
                 self.show_error(exc, "Results not exported")
 
     def export_results(self, json_path: str) -> tuple[Path, Path]:
@@ -65,7 +69,11 @@ class ExportMixin:
         json_path = Path(json_path)
         if json_path.suffix.lower() != ".json":
             json_path = json_path.with_suffix(".json")
-        out_json = write_json(record, json_path)
-        out_csv = write_csv(record, json_path.with_suffix(".csv"))
+        try:
+            out_json = write_json(record, json_path)
+            out_csv = write_csv(record, json_path.with_suffix(".csv"))
+        except OSError as exc:
+            raise VoiceDeskError(f"the results cannot be written there ({exc.strerror or exc}).",
+                                 path=json_path, hint="Choose another folder.") from exc
         self.statusBar().showMessage(f"Results saved: {out_json} and {out_csv.name}", 8000)
         return out_json, out_csv

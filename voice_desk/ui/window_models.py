@@ -16,6 +16,9 @@ from voice_desk.ui.error_report import record as record_error
 from voice_desk.ui.model_runner import explain_all, import_model, preload
 
 CONFIG_ORDER = {"ast_freeze": 0, "ast_finetuned": 1}
+NO_MODEL_STEP = ("No model is installed yet, so there is no verdict or relevance map. One step gets one: "
+                 "Models → Import… and choose a Voice Desk model folder (config.json, model.safetensors, "
+                 "voice_desk.json), or Models → Train a model….")
 
 
 class ModelsMixin:
@@ -115,6 +118,9 @@ class ModelsMixin:
             self.show_message("Open or record a recording first.", icon=QMessageBox.Icon.Information)
             return
         paths = self.verdict.chosen()
+        if not self.model_entries:
+            self.show_message(NO_MODEL_STEP, title="No model installed", icon=QMessageBox.Icon.Information)
+            return
         if not paths:
             self.show_message("Tick at least one model in the Verdict panel (or import one: Models → Import…).",
                               icon=QMessageBox.Icon.Information)
@@ -180,17 +186,23 @@ class ModelsMixin:
         return [(entry, self.explanations[path].prediction) for path, entry in self.model_entries.items()
                 if path in self.explanations]
 
-    def agreement_case(self) -> str | None:
-        from voice_desk.analysis.agreement import agreement_case
-
-        truth = self.verdict.true_label.currentText()
-        if truth not in ("healthy", "pathological"):
-            return None
+    def _study_labels(self) -> dict[str, str]:
+        """The first verdict of each study configuration (ast_freeze, ast_finetuned) shown."""
         labels = {}
         for entry, prediction in self._results_in_order():
             if entry.configuration in CONFIG_ORDER and prediction.gives_verdict:
                 labels.setdefault(entry.configuration, prediction.label)
-        if len(labels) < 2:
+        return labels
+
+    def known_true_label(self) -> str | None:
+        truth = self.verdict.true_label.currentText()
+        return truth if truth in ("healthy", "pathological") else None
+
+    def agreement_case(self) -> str | None:
+        from voice_desk.analysis.agreement import agreement_case
+
+        truth, labels = self.known_true_label(), self._study_labels()
+        if truth is None or len(labels) < 2:
             return None
         return agreement_case(truth, labels["ast_freeze"], labels["ast_finetuned"])
 
@@ -199,4 +211,10 @@ class ModelsMixin:
         message = ""
         if self.recording is not None and not rows and self.model_entries:
             message = "No result yet: tick the models to run and press “Assess & explain”."
-        self.verdict.show_results(rows, self.agreement_case(), message)
+        truth, case = self.known_true_label(), self.agreement_case()
+        case_note = ""
+        if truth and rows and case is None:
+            missing = [c for c in CONFIG_ORDER if c not in self._study_labels()]
+            case_note = ("The study's agreement case (O, X, A, B) needs a verdict from both an ast_freeze and an "
+                         f"ast_finetuned model; missing here: {' and '.join(missing)}.")
+        self.verdict.show_results(rows, case, message, true_label=truth, case_note=case_note)

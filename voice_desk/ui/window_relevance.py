@@ -21,6 +21,7 @@ class RelevanceMixin:
             return
         if key in self.rendering_actions:
             self.rendering_actions[key].setChecked(True)
+        self.relevance_legend.set_rendering(self.rendering)
         self._update_relevance()
 
     def _refresh_overlay_models(self) -> None:
@@ -41,6 +42,16 @@ class RelevanceMixin:
 
     def _overlay_toggled(self, on: bool) -> None:
         self.spectrogram_view.show_overlay(on)
+        if on and self.overlay_explanation() is None:
+            self.statusBar().showMessage(self._no_map_reason(), 10000)
+
+    def _no_map_reason(self) -> str:
+        """Why there is no relevance map to show, and the step that gets one."""
+        if not self.model_entries:
+            return "No relevance map: no model is installed yet (Models → Import… or Models → Train a model…)."
+        if self.recording is None:
+            return "The relevance overlay appears once a recording is open and a model has run on it."
+        return "The relevance overlay appears once a model has run on this recording (Assess & explain, Ctrl+Enter)."
 
     def _update_relevance(self) -> None:
         explanation = self.overlay_explanation()
@@ -83,15 +94,23 @@ class RelevanceMixin:
             view._follow_visible(self.view_range.start, self.view_range.end)
             view._follow_selection(self.view_range.selection)
         if self.side_by_side_action.isChecked() and not wanted:
-            self.statusBar().showMessage("Side by side shows each model's map once the models have run.", 8000)
+            self.statusBar().showMessage("Side by side shows each model's map once the models have run. "
+                                         + self._no_map_reason(), 8000)
 
     def _update_phone_chart(self) -> None:
         from voice_desk.analysis.phone_relevance import phone_relevance
 
         explanation = self.overlay_explanation()
+        name = self.overlay_model_box.currentText()
+        self.phone_dock.setWindowTitle(f"Per-phone relevance — {name}" if explanation is not None
+                                       else "Per-phone relevance")
         if explanation is None or self.alignment is None:
-            why = ("Open a TextGrid or align the recording (Tiers menu) to see relevance per phone."
-                   if explanation is not None else "Per-phone relevance appears here once a model has run.")
+            if explanation is not None:
+                why = "Open a TextGrid or align the recording (Tiers menu) to see relevance per phone."
+            elif not self.model_entries:
+                why = "Per-phone relevance needs a model: none is installed yet (Models → Import…)."
+            else:
+                why = "Per-phone relevance appears here once a model has run."
             self.phone_chart.set_rows([], [], why)
             return
         phones = self.alignment.phones
