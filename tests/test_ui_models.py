@@ -93,7 +93,7 @@ def test_phone_bars_follow_the_relevance_and_select_the_phone(qtbot, make_window
     _wait_results(qtbot, window, 1)
     chart = window.phone_chart
     assert window.phone_dock.windowTitle() == f"Per-phone relevance — {window.overlay_model_box.currentText()}"
-    assert [r.phone for r in chart.rows] == ["g", "uː", "t", "ə", "n", "m", "ɔ"]
+    assert [r.phone for r in chart.rows] == ["ɡ", "uː", "t", "ə", "n", "m", "ɔ"]
     assert sum(r.share for r in chart.rows) <= 1.0 + 1e-6
     chart.click_bar(6)                                   # /ɔ/ in "Morgen"
     assert window.view_range.selection == pytest.approx((1.5, 1.8))
@@ -131,7 +131,7 @@ def test_export_results_json_and_csv_read_back(qtbot, make_window, clip, tiny_bu
     for m in record["models"]:
         prediction = window.explanations[m["model_id"]].prediction
         assert m["pathology_probability"] == pytest.approx(prediction.pathology_probability)
-        assert [p["phone"] for p in m["phones"]] == ["g", "uː", "t", "ə", "n", "m", "ɔ"]
+        assert [p["phone"] for p in m["phones"]] == ["ɡ", "uː", "t", "ə", "n", "m", "ɔ"]
     rows = list(csv.DictReader(out_csv.open(encoding="utf-8")))
     assert len(rows) == 14 and {r["sha256"] for r in rows} == {record["sha256"]}
     assert float(rows[0]["pathology_probability"]) == pytest.approx(record["models"][0]["pathology_probability"], abs=1e-6)
@@ -294,3 +294,24 @@ def test_models_menu_opens_the_training_wizard_and_its_model_is_chosen(qtbot, ma
     qtbot.waitUntil(lambda: str(bundle.resolve()) in window.verdict.chosen(), timeout=WAIT_MS)
     assert not window.verdict.no_model.isVisible()
     wizard.close()
+
+
+def test_phones_all_beyond_the_models_window_leave_a_message_not_a_blank_chart(qtbot, make_window, tiny_bundle,
+                                                                              tmp_path):
+    import soundfile as sf
+    from conftest import speech_like
+
+    from voice_desk.align.textgrid import write_textgrid
+    from voice_desk.align.tiers import Alignment, Interval
+
+    wav = tmp_path / "late.wav"                          # 4 s; the tiny model assesses 2.56 s
+    sf.write(wav, speech_like(4.0, seed=6), 16000)
+    phones = [Interval(0.0, 3.0, ""), Interval(3.0, 3.4, "ɡ"), Interval(3.4, 4.0, "uː")]
+    words = [Interval(0.0, 3.0, ""), Interval(3.0, 4.0, "gut")]
+    write_textgrid(Alignment(words, phones, 4.0), tmp_path / "late.TextGrid")
+    window = _window_with(qtbot, make_window, tiny_bundle)
+    open_and_wait(qtbot, window, wav)
+    _wait_results(qtbot, window, 1)
+    assert window.phone_chart.rows == []
+    text = window.phone_chart.empty_text.toPlainText()
+    assert "No phone lies in the part of the recording the model assessed" in text and "2.56 s" in text

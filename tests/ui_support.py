@@ -11,7 +11,7 @@ from conftest import speech_like
 from voice_desk.align.textgrid import write_textgrid
 from voice_desk.align.tiers import Alignment, Interval
 
-PHONES = [("", 0.0, 0.2), ("g", 0.2, 0.35), ("uː", 0.35, 0.5), ("t", 0.5, 0.7), ("ə", 0.7, 0.9),
+PHONES = [("", 0.0, 0.2), ("ɡ", 0.2, 0.35), ("uː", 0.35, 0.5), ("t", 0.5, 0.7), ("ə", 0.7, 0.9),
           ("n", 0.9, 1.2), ("m", 1.2, 1.5), ("ɔ", 1.5, 1.8), ("", 1.8, 2.0)]
 WORDS = [("", 0.0, 0.2), ("Guten", 0.2, 1.2), ("Morgen", 1.2, 1.8), ("", 1.8, 2.0)]
 WAIT_MS = 60_000

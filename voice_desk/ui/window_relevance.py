@@ -116,7 +116,10 @@ class RelevanceMixin:
         phones = self.alignment.phones
         rows = phone_relevance(explanation.frame_relevance, explanation.frame_shift, phones)
         indices = [i for i, p in enumerate(phones) if not p.is_silence]
-        self.phone_chart.set_rows(rows, indices)
+        assessed = explanation.frame_relevance.shape[0] * explanation.frame_shift
+        why = "" if rows else (f"No phone lies in the part of the recording the model assessed (the first "
+                               f"{assessed:.2f} s), so there is no relevance per phone.")
+        self.phone_chart.set_rows(rows, indices[:len(rows)], why)
 
     def phone_rows(self, path: str):
         from voice_desk.analysis.phone_relevance import phone_relevance
