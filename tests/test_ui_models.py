@@ -315,3 +315,24 @@ def test_phones_all_beyond_the_models_window_leave_a_message_not_a_blank_chart(q
     assert window.phone_chart.rows == []
     text = window.phone_chart.empty_text.toPlainText()
     assert "No phone lies in the part of the recording the model assessed" in text and "2.56 s" in text
+
+
+def test_space_ticks_a_model_in_the_list_and_plays_elsewhere(qtbot, make_window, clip, tiny_bundle):
+    from PySide6.QtCore import Qt
+
+    from voice_desk.audio.playback import MemorySink, Player
+
+    window = make_window(extra_models=[str(tiny_bundle)], player=Player(sink=MemorySink(block=256, speed=1.0)))
+    window.verdict.auto_run.setChecked(False)
+    open_and_wait(qtbot, window, clip)
+    window.activateWindow()
+    models = window.verdict.model_list
+    models.setFocus()
+    models.setCurrentRow(0)
+    assert window.verdict.chosen() == [str(tiny_bundle.resolve())]
+    qtbot.keyClick(models, Qt.Key.Key_Space)              # the list has the focus: Space unticks
+    assert window.verdict.chosen() == [] and not window.playback.is_playing
+    window.spectrogram_view.setFocus()
+    qtbot.keyClick(window.spectrogram_view, Qt.Key.Key_Space)   # anywhere in the views: Space plays
+    assert window.playback.is_playing
+    window.stop_action.trigger()

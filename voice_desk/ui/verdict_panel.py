@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QProgressBar, QPushButton, QTextBrowser, QVBoxLayout, QWidget)
 
@@ -24,6 +24,17 @@ NO_MODEL = ("<b>No model is installed yet.</b> The window shows, plays and annot
             "<i>Models → Train a model…</i> with the Saarbrücken Voice Database or your own labelled "
             "recordings.")
 TRUE_LABELS = ("unknown", "healthy", "pathological")
+
+
+class _KeepSpace(QObject):
+    """Space ticks a model or presses a button in this panel (rather than the window's play/stop)
+    while that control has the keyboard focus."""
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt API
+        if event.type() == QEvent.Type.ShortcutOverride and event.key() == Qt.Key.Key_Space:
+            event.accept()
+            return True
+        return False
 
 
 class VerdictPanel(QWidget):
@@ -84,6 +95,10 @@ class VerdictPanel(QWidget):
         self.notice.setStyleSheet("color: #7a4b00; background: #fff4d6; padding: 4px; border-radius: 3px;")
         layout.addWidget(self.notice)
         self.setMinimumWidth(290)
+        self._keep_space = _KeepSpace(self)
+        for widget in (self.model_list, self.import_button, self.run_button, self.auto_run, self.cancel_button,
+                       self.true_label):
+            widget.installEventFilter(self._keep_space)
 
     # --- models ----------------------------------------------------------------------------
     def set_models(self, entries: list[ModelEntry], chosen: set[str]) -> None:
