@@ -128,3 +128,16 @@ def test_a_mistake_in_a_handler_becomes_a_plain_message_and_a_log_entry(qtbot, f
     assert "did not expect (KeyError)" in window.last_message and str(log_file()) in window.last_message
     assert "Traceback" not in window.last_message
     assert "a-detail-for-the-log" in log_file().read_text(encoding="utf-8")
+
+
+def test_screenshot_of_a_damaged_file_says_so_plainly_and_fails(fresh_home, tmp_path):
+    """For automated checks: the message the user would read, on stderr, no traceback, exit 2."""
+    bad = tmp_path / "damaged.wav"
+    bad.write_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(range(200)))
+    out = tmp_path / "shot.png"
+    done = subprocess.run([sys.executable, "-m", "voice_desk", "gui", str(bad), "--screenshot", str(out)],
+                          env=_env(fresh_home), capture_output=True, text=True, timeout=240)
+    assert done.returncode == 2
+    assert f"{bad}: this file is not audio Voice Desk can read, or it is damaged" in done.stderr
+    assert "Traceback" not in done.stderr and out.is_file()
+    assert "damaged.wav" in (fresh_home / "logs" / "voice-desk.log").read_text(encoding="utf-8")

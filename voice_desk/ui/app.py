@@ -93,8 +93,14 @@ def _arm_screenshot(window, path: str, expect_file: bool) -> None:
             window.screenshot_written = path if ok else None
             if not ok:
                 print(f"voice-desk: {path}: the screenshot could not be written.", file=sys.stderr)
+            for message in window.messages:     # what a user would have read in a message box
+                print(f"voice-desk: {message}", file=sys.stderr)
+            if timed_out:
+                print(f"voice-desk: the work was not finished after {SCREENSHOT_TIMEOUT_S:.0f} s; the picture "
+                      "shows the window as it was.", file=sys.stderr)
+            opened = not expect_file or window.recording is not None
             window.close()
-            QApplication.instance().exit(0 if ok and not timed_out else 2)
+            QApplication.instance().exit(0 if ok and opened and not timed_out else 2)
 
     timer = QTimer(window)
     timer.setInterval(100)

@@ -29,9 +29,14 @@ def setup_logging() -> Path:
         _handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=2, encoding="utf-8")
         _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         _handler.setLevel(logging.INFO)
-        root.addHandler(_handler)
         if root.level > logging.INFO or root.level == logging.NOTSET:
+            # the file wants INFO; handlers already there (the terminal's, `voice-desk -v` or not)
+            # keep the level they had, so a damaged file never prints a traceback in the terminal
+            for handler in root.handlers:
+                if handler.level == logging.NOTSET:
+                    handler.setLevel(root.level or logging.WARNING)
             root.setLevel(logging.INFO)
+        root.addHandler(_handler)
     return path
 
 

@@ -67,7 +67,8 @@ class Job(QRunnable):
                 s.cancelled.emit(self)
                 return
             exc.details = traceback.format_exc()
-            log.error("job %s failed:\n%s", self.name, exc.details)
+            # the log file gets the details; the window reports the error (plainly) itself
+            log.info("job %s failed:\n%s", self.name, exc.details)
             s.failed.emit(self, exc)
         finally:
             s.ended.emit(self)

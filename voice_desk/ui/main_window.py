@@ -114,6 +114,7 @@ class MainWindow(MenusMixin, ModelsMixin, RelevanceMixin, ExportMixin, TiersMixi
         self.session_models: list[str] = []
         self.dropped_results = 0
         self.last_message = ""
+        self.messages: list[str] = []       # every message shown this session (--screenshot reports them)
         self.recorder = None
         self.spec_settings = stored.load_spectrogram_settings()
         self.playback = PlaybackControl(self.view_range, player, self)
@@ -227,6 +228,7 @@ class MainWindow(MenusMixin, ModelsMixin, RelevanceMixin, ExportMixin, TiersMixi
     def show_message(self, text: str, title: str = "Voice Desk", icon=QMessageBox.Icon.Warning) -> QMessageBox:
         """A plain, non-blocking message box (the window keeps working behind it)."""
         self.last_message = text
+        self.messages.append(text)
         self.statusBar().showMessage(text.splitlines()[0], 15000)
         box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
