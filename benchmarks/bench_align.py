@@ -4,7 +4,7 @@
 Needs Debian's espeak-ng (``apt-get install espeak-ng``) to make the test set; Voice Desk
 itself does not. Run from the repository root:
 
-    .venv/bin/python benchmarks/bench_align.py            # full run (about 2 minutes on 2 cores)
+    .venv/bin/python benchmarks/bench_align.py            # full run (about 20 s on 2 cores)
     .venv/bin/python benchmarks/bench_align.py --quick    # fewer renditions per condition
 
 Test set: the SVD sentence rendered by espeak-ng with other voices (variants f1–f5, m2–m7,
@@ -22,6 +22,7 @@ sustained vowel, a tone, noise, the reference reversed).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -246,9 +247,11 @@ def main() -> int:
     start = time.perf_counter()
     python_dtw(cost)
     loop = time.perf_counter() - start
-    print(f"\n3 s clip ({cost.shape[0]} x {cost.shape[1]} cells): built-in alignment {per_alignment * 1000:.1f} ms "
-          f"each (mean of {runs}); DTW recursion {vectorised * 1000:.1f} ms row-vectorised vs "
-          f"{loop * 1000:.0f} ms pure-Python double loop ({loop / vectorised:.0f}x)")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"\n3 s clip ({cost.shape[0]} x {cost.shape[1]} cells, load average {load:.1f} on {os.cpu_count()} cores): "
+          f"built-in alignment {per_alignment * 1000:.1f} ms each (mean of {runs}); DTW recursion "
+          f"{vectorised * 1000:.1f} ms row-vectorised vs {loop * 1000:.0f} ms pure-Python double loop "
+          f"({loop / vectorised:.0f}x)")
     return 0
 
 

@@ -154,6 +154,14 @@ def test_no_sentence_at_all_gives_zero_confidence_and_no_phones(samples, words):
     assert alignment.phones[-1].end == pytest.approx(samples.size / RATE)
 
 
+def test_a_recording_far_longer_than_the_sentence_is_not_aligned():
+    samples = np.tile(speech_like(2.0), 31)  # 62 s of speech-like sound
+    alignment = align_builtin(recording(samples))
+    assert alignment.confidence == 0.0 and alignment.spoken_phones() == []
+    assert "far longer" in alignment.warnings[0] and "MFA" in alignment.warnings[0]
+    assert alignment.duration == pytest.approx(62.0)
+
+
 def test_empty_recording_is_an_error():
     with pytest.raises(AlignmentError, match="empty"):
         align_builtin(recording(np.zeros(0)))
@@ -174,6 +182,14 @@ def test_minimum_phone_duration_is_enforced():
     assert np.all(np.diff(fixed)[1:4] >= MIN_PHONE_S - 1e-12)
     squeezed = builtin._enforce_min_durations(np.array([0.0, 0.999, 1.0, 1.0, 1.0]), ["", "a", "b", ""], 1.0)
     assert squeezed[-1] == 1.0 and np.all(np.diff(squeezed)[1:3] >= MIN_PHONE_S - 1e-12)
+
+
+def test_distance_matrix_is_euclidean():
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((7, 5)), rng.standard_normal((9, 5))
+    direct = np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(-1))
+    np.testing.assert_allclose(dtw.distance_matrix(a, b), direct, rtol=1e-5, atol=1e-5)
+    assert dtw.distance_matrix(a, a).diagonal() == pytest.approx(0.0, abs=1e-3)
 
 
 def python_dtw(cost, penalty):

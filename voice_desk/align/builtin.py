@@ -28,6 +28,8 @@ from voice_desk.errors import VoiceDeskError
 MIN_PHONE_S = 0.010
 PAD_S = 0.25
 PAD_LEVEL = 1e-4
+#: Longer recordings are not aligned: the sentence lasts 2-4 s, and the DTW grows with the length.
+MAX_DURATION_S = 60.0
 #: Below this confidence the alignment is returned with a warning that it is probably wrong.
 LOW_CONFIDENCE = 0.5
 #: Cost added to each step where one side stands still (keeps the warp near-diagonal unless the
@@ -83,7 +85,7 @@ def _enforce_min_durations(bounds: np.ndarray, labels: list[str], duration: floa
     return np.clip(b, 0.0, duration)
 
 
-def _silent_alignment(duration: float, warning: str) -> Alignment:
+def _no_alignment(duration: float, warning: str) -> Alignment:
     return Alignment(words=[Interval(0.0, duration, "")], phones=[Interval(0.0, duration, "")], duration=duration,
                      source="builtin", confidence=0.0, approximate=True, warnings=[warning])
 
@@ -152,11 +154,15 @@ def align_builtin(recording: Recording) -> Alignment:
     if samples.size == 0:
         raise AlignmentError("the recording is empty.", path=recording.path)
     if duration < 0.3 or float(np.max(np.abs(samples))) < 1e-4:
-        return _silent_alignment(duration, f"The recording is {'too short' if duration < 0.3 else 'silent'}: "
-                                 f"there is no '{SENTENCE}' to align.")
+        return _no_alignment(duration, f"The recording is {'too short' if duration < 0.3 else 'silent'}: "
+                             f"there is no '{SENTENCE}' to align.")
+    if duration > MAX_DURATION_S:
+        return _no_alignment(duration, f"The recording lasts {duration:.0f} s, far longer than '{SENTENCE}' (2-4 s); "
+                             f"the built-in aligner does not align recordings over {MAX_DURATION_S:.0f} s. "
+                             "Cut the sentence out, or align with MFA.")
     feats, speech = frame_features(samples)
     if speech.sum() * FRAME_S < 0.2:
-        return _silent_alignment(duration, f"No speech was found in the recording: there is no '{SENTENCE}' to align.")
+        return _no_alignment(duration, f"No speech was found in the recording: there is no '{SENTENCE}' to align.")
     ref = _prepared_reference()
     path, scores, _ = match(feats)
 

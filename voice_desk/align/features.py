@@ -75,7 +75,7 @@ def mel_energies(samples: np.ndarray) -> np.ndarray:
 
     spectrum = rfft(frames * _hann(), n=N_FFT, axis=1)
     power = spectrum.real ** 2 + spectrum.imag ** 2
-    return power @ _mel_t()
+    return np.einsum("ik,kj->ij", power, _mel_t())  # not @: see dtw.distance_matrix on BLAS threads
 
 
 def frame_features(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
