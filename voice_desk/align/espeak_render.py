@@ -2,7 +2,9 @@
 
 **Build and benchmark time only**: ``scripts/build_aligner_reference.py`` uses this to make the
 shipped aligner reference, ``scripts/make-demo-recording`` the window's demo recording and its
-TextGrid, and ``benchmarks/bench_align.py`` test renditions with known phone times. Voice Desk itself never loads libespeak-ng (Debian package ``espeak-ng``).
+TextGrid, and ``benchmarks/bench_align.py`` test renditions with known phone times. Voice Desk
+itself never loads libespeak-ng (Debian package ``libespeak-ng1``, which ``scripts/run-tests``
+installs for tests/test_align_espeak.py).
 
 Phone times come from espeak-ng's synthesis callback in synchronous mode with phoneme events
 (``espeakINITIALIZE_PHONEME_EVENTS | espeakINITIALIZE_PHONEME_IPA``): each event carries the
