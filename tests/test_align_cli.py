@@ -83,3 +83,62 @@ def test_audio_without_the_sentence_gets_no_textgrid(tmp_path, capsys):
     assert main(["align", str(path)]) == 1
     assert "No speech was found" in capsys.readouterr().err
     assert not (tmp_path / "tone.TextGrid").exists()
+
+
+def test_doubtful_alignments_are_written_marked_and_listed(tmp_path, capsys):
+    from conftest import speech_like
+
+    good = write_sentence(tmp_path / "good.wav")
+    buzz = tmp_path / "buzz.wav"
+    sf.write(buzz, np.pad(speech_like(2.0), 4800), 16000)
+    assert main(["align", str(good), str(buzz)]) == 0
+    captured = capsys.readouterr()
+    assert "1 of 2 TextGrids have a low confidence and are probably wrong (buzz.wav)" in captured.err
+    back = read_textgrid(tmp_path / "buzz.TextGrid", audio_duration=sf.info(buzz).duration)
+    assert back.approximate and back.confidence < 0.5 and "does not match" in back.warnings[0]
+    sure = read_textgrid(tmp_path / "good.TextGrid")
+    assert sure.approximate and sure.confidence > 0.9 and not sure.warnings
+
+
+def test_mfa_missing_is_a_message_not_a_traceback(tmp_path, capsys, monkeypatch):
+    from voice_desk.align import mfa
+
+    monkeypatch.delenv(mfa.ENV_VAR, raising=False)
+    monkeypatch.delenv("CONDA_PREFIX", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    a = write_sentence(tmp_path / "a.wav")
+    assert main(["align", str(a), "--backend", "mfa"]) == 1
+    err = capsys.readouterr().err
+    assert "was not found" in err and "mfa model download acoustic german_mfa" in err and "Traceback" not in err
+    assert not (tmp_path / "a.TextGrid").exists()
+
+
+def test_phones_passes_transcript_and_timeout_to_mfa(tmp_path, capsys, tiny_bundle):
+    import json
+
+    from test_align_mfa import FAKE_HANGS
+
+    fake = install_fake(tmp_path / "bin", FAKE_OK)
+    a = write_sentence(tmp_path / "a.wav")
+    assert main(["phones", str(a), "--model", str(tiny_bundle), "--backend", "mfa", "--mfa", str(fake),
+                 "--transcript", "Guten Morgen"]) == 0
+    assert json.loads((fake.parent / "calls.json").read_text())["transcript"].strip() == "Guten Morgen"
+    assert "phones from mfa" in capsys.readouterr().out
+    slow = install_fake(tmp_path / "slow", FAKE_HANGS)
+    assert main(["phones", str(a), "--model", str(tiny_bundle), "--backend", "mfa", "--mfa", str(slow),
+                 "--timeout", "1"]) == 2
+    assert "did not finish within 1 s" in capsys.readouterr().err
+
+
+def test_a_folder_that_cannot_be_written_is_a_message(tmp_path, capsys):
+    a = write_sentence(tmp_path / "a.wav")
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    assert main(["align", str(a), "--out", str(blocker / "sub")]) == 2
+    assert "--out folder could not be created" in capsys.readouterr().err
+    (tmp_path / "ro").mkdir()
+    (tmp_path / "ro" / "a.TextGrid").mkdir()  # a folder where the TextGrid should go
+    assert main(["align", str(a), "--out", str(tmp_path / "ro"), "--overwrite"]) == 1
+    err = capsys.readouterr().err
+    assert "a.TextGrid could not be written" in err and "Traceback" not in err

@@ -16,6 +16,7 @@ from voice_desk.align.aligner import align
 from voice_desk.align.reference import SENTENCE, load_reference
 from voice_desk.align.textgrid import TextGridError
 from voice_desk.audio.load import load_recording
+from voice_desk.errors import VoiceDeskError
 
 FAKE_OK = '''
 import json, sys, soundfile as sf
@@ -163,10 +164,23 @@ def test_hanging_mfa_is_stopped_at_the_timeout(clean_env, tmp_path, sentence_wav
         align(load_recording(sentence_wav), backend="mfa", timeout=1)
 
 
+@pytest.mark.parametrize("timeout", [0, -5])
+def test_timeout_must_be_positive(clean_env, tmp_path, sentence_wav, timeout):
+    fake = install_fake(tmp_path / "bin", FAKE_OK)
+    on_path(clean_env, fake.parent)
+    with pytest.raises(VoiceDeskError, match="positive number of seconds"):
+        align(load_recording(sentence_wav), backend="mfa", timeout=timeout)
+    assert not (fake.parent / "calls.json").exists()  # MFA was not started
+
+
 def test_textgrid_for_another_duration_is_refused(clean_env, tmp_path, sentence_wav):
     on_path(clean_env, install_fake(tmp_path / "bin", FAKE_OK, shift=1.0).parent)
-    with pytest.raises(TextGridError, match="belongs to another recording"):
+    with pytest.raises(mfa.MfaError) as info:
         align(load_recording(sentence_wav), backend="mfa")
+    assert isinstance(info.value.__cause__, TextGridError)
+    message = str(info.value)
+    assert message.startswith(f"{sentence_wav}: MFA wrote a TextGrid") and "lasts" in message
+    assert "voice-desk-mfa-" not in message  # not MFA's temporary copy
 
 
 def test_a_running_mfa_is_stopped_when_cancelled(clean_env, tmp_path, sentence_wav):

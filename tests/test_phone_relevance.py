@@ -11,7 +11,7 @@ import soundfile as sf
 from test_textgrid import mfa_style_textgrid
 from voice_desk.align.reference import load_reference
 from voice_desk.align.tiers import Interval
-from voice_desk.analysis.phone_relevance import phone_relevance, relevance_table, write_csv
+from voice_desk.analysis.phone_relevance import CSV_COLUMNS, phone_relevance, relevance_table, write_csv
 from voice_desk.cli import main
 
 SHIFT = 0.01
@@ -44,6 +44,21 @@ def test_phone_shorter_than_a_frame_takes_the_nearest_frame():
     assert rows[0].mean_relevance == 5.0
 
 
+def test_phones_after_the_last_frame_get_no_made_up_relevance():
+    """The window's chart calls phone_relevance directly: a phone past the model's window must not
+    borrow the last frame's relevance."""
+    phones = PHONES[:-1] + [Interval(0.25, 0.38, "t"), Interval(0.38, 0.41, "ə"), Interval(0.41, 0.60, "n")]
+    rows = phone_relevance(relevance_map(n_frames=40), SHIFT, phones)  # frames cover 0..0.40 s
+    assert [r.phone for r in rows] == ["a", "s", "t", "ə"]
+
+
+def test_each_phone_is_named_with_its_word():
+    words = [Interval(0.0, 0.10, ""), Interval(0.10, 0.20, "da"), Interval(0.20, 0.25, "s"), Interval(0.25, 0.40, "")]
+    rows = phone_relevance(relevance_map(), SHIFT, PHONES, include_silence=True, words=words)
+    assert [(r.word, r.phone) for r in rows] == [("", ""), ("da", "a"), ("s", "s"), ("", "")]
+    assert [r.word for r in phone_relevance(relevance_map(), SHIFT, PHONES)] == ["", ""]  # no words tier
+
+
 class FakeExplanation:
     def __init__(self, frames, n_frames=None):
         self.frame_relevance = frames
@@ -60,11 +75,14 @@ def test_table_per_model_and_csv(tmp_path):
     assert table["m2"][1].share > table["m1"][1].share  # m2 looks at "s"
     short, notes = relevance_table({"m1": FakeExplanation(relevance_map(n_frames=30))}, later)
     assert [r.phone for r in short["m1"]] == ["a", "s", "t"] and "1 phones after 0.30 s" in notes[0]
-    path = write_csv(table, tmp_path / "t.csv")
+    path = write_csv(table, tmp_path / "t.csv", file="take.wav", tiers="builtin (approximate)", tiers_confidence=0.87)
     with open(path, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
+    assert list(rows[0]) == CSV_COLUMNS
     assert [(r["model"], r["phone"]) for r in rows][:3] == [("m1", "a"), ("m1", "s"), ("m1", "t")]
     assert len(rows) == 8 and float(rows[0]["duration_s"]) == pytest.approx(0.1)
+    assert {(r["file"], r["tiers"], r["tiers_confidence"]) for r in rows} == {("take.wav", "builtin (approximate)",
+                                                                              "0.870")}
 
 
 @pytest.fixture
@@ -87,8 +105,11 @@ def test_phones_command_compares_two_models_with_builtin_alignment(sentence_wav,
         rows = list(csv.DictReader(f))
     models = {r["model"] for r in rows}
     assert models == {str(tiny_bundle), str(tiny_bundle_finetuned)}
-    first = [r["phone"] for r in rows if r["model"] == str(tiny_bundle)]
-    assert first[:4] == ["ɡ", "uː", "t", "ə"]
+    first = [(r["word"], r["phone"]) for r in rows if r["model"] == str(tiny_bundle)]
+    assert first[:4] == [("Guten", "ɡ"), ("Guten", "uː"), ("Guten", "t"), ("Guten", "ə")]
+    assert ("Morgen", "ɔ") in first and ("Ihnen", "n") == first[-1]
+    assert {r["file"] for r in rows} == {str(sentence_wav)} and {r["tiers"] for r in rows} == {"builtin (approximate)"}
+    assert all(float(r["tiers_confidence"]) > 0.5 for r in rows)
     shares = [float(r["share"]) for r in rows if r["model"] == str(tiny_bundle)]
     assert 0.5 < sum(shares) <= 1.0 + 1e-6
     assert all(float(r["mean_relevance"]) > 0 for r in rows)
@@ -101,7 +122,7 @@ def test_phones_command_uses_the_textgrid_beside_the_audio(sentence_wav, tiny_bu
     assert main(["phones", str(sentence_wav), "--model", str(tiny_bundle)]) == 0
     text = capsys.readouterr().out
     assert f"phones from {sentence_wav.with_suffix('.TextGrid')}" in text
-    assert [line.split()[0] for line in text.splitlines()[2:4]] == ["ɡ", "uː"]
+    assert [line.split()[:2] for line in text.splitlines()[2:4]] == [["Guten", "ɡ"], ["Guten", "uː"]]
 
 
 def test_phones_command_reports_a_textgrid_that_does_not_fit(sentence_wav, tiny_bundle, tmp_path, capsys):
@@ -116,5 +137,31 @@ def test_phones_beyond_the_model_window_are_left_out_with_a_note(tmp_path, tiny_
     assert main(["phones", str(path), "--model", str(tiny_bundle)]) == 0
     text = capsys.readouterr().out
     assert "lie beyond the model's window" in text
-    rows = [line for line in text.splitlines() if line[:1] not in ("p", "w", "#")]
-    assert 0 < len(rows) < 22 and all(float(r.split()[1]) < 2.56 for r in rows)
+    rows = [line for line in text.splitlines()[1:] if line[:1] not in ("p", "w", "#")]
+    assert 0 < len(rows) < 22 and all(float(r.split()[2]) < 2.56 for r in rows)
+
+
+def test_csv_never_replaces_the_recording_or_a_missing_folder(sentence_wav, tmp_path, capsys):
+    before = sentence_wav.read_bytes()
+    assert main(["phones", str(sentence_wav), "--csv", str(sentence_wav)]) == 2
+    assert "--csv would replace a recording" in capsys.readouterr().err and sentence_wav.read_bytes() == before
+    assert main(["phones", str(sentence_wav), "--csv", str(tmp_path / "no" / "t.csv")]) == 2
+    assert "folder for --csv does not exist" in capsys.readouterr().err
+
+
+def test_a_doubtful_alignment_stays_marked_in_the_phones_table(tmp_path, tiny_bundle, capsys):
+    """align writes a low-confidence TextGrid; phones picks it up and still says it is doubtful."""
+    from conftest import speech_like
+
+    path = tmp_path / "buzz.wav"
+    sf.write(path, np.pad(speech_like(2.0), 4800), 16000)
+    assert main(["align", str(path)]) == 0
+    capsys.readouterr()
+    out = tmp_path / "buzz.csv"
+    assert main(["phones", str(path), "--model", str(tiny_bundle), "--csv", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert f"phones from {path.with_suffix('.TextGrid')} (approximate, confidence 0.0" in text
+    assert "warning: This recording does not match" in text
+    with open(out, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert rows and all(float(r["tiers_confidence"]) < 0.5 and r["tiers"].endswith("(approximate)") for r in rows)

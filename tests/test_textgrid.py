@@ -74,19 +74,111 @@ def test_textgrid_with_an_empty_phone_tier_is_refused(tmp_path):
 
 
 BROKEN_HEADER = 'File type = "ooTextFile"\nObject class = "TextGrid"\nxmin = oops\n'
+BINARY = b"ooBinaryFile\x08TextGrid\x00\x00\x00\x00\x00\x00\x00\x00"
 
 
-@pytest.mark.parametrize("content", ["this is not a textgrid\n", BROKEN_HEADER, ""])
-def test_malformed_file_is_a_clear_error(tmp_path, content):
+@pytest.mark.parametrize("content, why", [
+    (b"this is not a textgrid\n", "does not start like a Praat TextGrid"),
+    (BROKEN_HEADER.encode(), "damaged or incomplete"),
+    (b"", "the file is empty"),
+    (BINARY, "binary TextGrid"),
+])
+def test_malformed_file_is_a_clear_error(tmp_path, content, why):
     path = tmp_path / "bad.TextGrid"
-    path.write_text(content, encoding="utf-8")
-    with pytest.raises(TextGridError, match="not a readable TextGrid"):
+    path.write_bytes(content)
+    with pytest.raises(TextGridError) as info:
         read_textgrid(path, audio_duration=1.0)
+    message = str(info.value)
+    assert "not a readable TextGrid" in message and why in message and str(path) in message
+    assert "save it again as a text file" in message
+    assert path.read_bytes() == content  # never touched
 
 
 def test_missing_file_is_a_clear_error(tmp_path):
-    with pytest.raises(TextGridError, match="does not exist"):
+    with pytest.raises(TextGridError, match="does not exist.*Check the path"):
         read_textgrid(tmp_path / "none.TextGrid")
+
+
+def test_praat_utf16_textgrid_with_ipa_is_read(tmp_path):
+    """Praat saves a TextGrid holding IPA symbols as UTF-16."""
+    utf8 = mfa_style_textgrid(tmp_path / "a.TextGrid", tiers=(("words", [(0.3, 0.7, "Morgen")]),
+                                                             ("phones", [(0.3, 0.5, "ɔ"), (0.5, 0.7, "ʁ")])))
+    utf16 = tmp_path / "praat.TextGrid"
+    utf16.write_bytes(utf8.read_text(encoding="utf-8").encode("utf-16"))
+    assert [p.label for p in read_textgrid(utf16, 1.2).spoken_phones()] == ["ɔ", "ʁ"]
+
+
+def test_silence_labels_of_other_tools_are_silence(tmp_path):
+    """Older MFA writes sil/sp, WebMAUS <p:>: they are pauses, not phones."""
+    path = mfa_style_textgrid(tmp_path / "a.TextGrid", tiers=(
+        ("words", [(0.0, 0.3, "<p:>"), (0.3, 0.7, "Guten")]),
+        ("phones", [(0.0, 0.3, "sil"), (0.3, 0.35, "ɡ"), (0.35, 0.4, "sp"), (0.4, 0.7, "uː"), (0.7, 1.2, "SIL")])))
+    back = read_textgrid(path, 1.2)
+    assert [p.label for p in back.spoken_phones()] == ["ɡ", "uː"]
+    assert [p.label for p in back.phones] == ["", "ɡ", "", "uː", ""]
+    assert [w.label for w in back.spoken_words()] == ["Guten"] and not back.warnings
+
+
+def test_labels_outside_german_mfa_are_kept_with_a_warning(tmp_path):
+    path = mfa_style_textgrid(tmp_path / "a.TextGrid", tiers=(("words", []),
+                                                             ("phones", [(0.3, 0.5, "O"), (0.5, 0.7, "6")])))
+    back = read_textgrid(path, 1.2)
+    assert [p.label for p in back.spoken_phones()] == ["O", "6"]
+    assert len(back.warnings) == 1 and "outside MFA's german_mfa phone set (6, O)" in back.warnings[0]
+    assert not read_textgrid(mfa_style_textgrid(tmp_path / "b.TextGrid"), 1.2).warnings
+    typed = mfa_style_textgrid(tmp_path / "c.TextGrid", tiers=(("words", [(0.3, 0.7, "Tag")]), ("phones", [
+        (0.3, 0.4, "t"), (0.4, 0.6, "a:"), (0.6, 0.7, "g")])))  # ASCII g and colon, as typed in Praat
+    back = read_textgrid(typed, 1.2)
+    assert [p.label for p in back.spoken_phones()] == ["t", "a:", "g"]  # as written, but the user is told
+    assert "(a:, g) (IPA ɡ is not the letter g, ː is not a colon)" in back.warnings[0]
+
+
+def test_a_textgrid_a_little_longer_than_the_audio_is_cut_at_its_end(tmp_path):
+    path = mfa_style_textgrid(tmp_path / "a.TextGrid", xmax=1.25, tiers=(
+        ("words", [(0.3, 1.22, "Guten")]), ("phones", [(0.3, 1.17, "uː"), (1.17, 1.22, "n")])))
+    back = read_textgrid(path, audio_duration=1.19)
+    for tier in (back.phones, back.words):
+        assert tier[-1].end == pytest.approx(1.19) and all(i.end <= 1.19 + 1e-9 for i in tier)
+    assert [(p.label, round(p.end, 3)) for p in back.spoken_phones()] == [("uː", 1.17), ("n", 1.19)]
+
+
+def test_point_tier_is_refused(tmp_path):
+    path = tmp_path / "points.TextGrid"
+    path.write_text("\n".join([
+        'File type = "ooTextFile"', 'Object class = "TextGrid"', "", "xmin = 0", "xmax = 1.2", "tiers? <exists>",
+        "size = 1", "item []:", "    item [1]:", '        class = "TextTier"', '        name = "phones"',
+        "        xmin = 0", "        xmax = 1.2", "        points: size = 1", "        points [1]:",
+        "            number = 0.5", '            mark = "a"']) + "\n", encoding="utf-8")
+    with pytest.raises(TextGridError, match="'phones' is a point tier"):
+        read_textgrid(path, 1.2)
+
+
+def test_duplicate_tier_names_are_read(tmp_path):
+    path = mfa_style_textgrid(tmp_path / "a.TextGrid", tiers=(("phones", [(0.3, 0.5, "a")]),
+                                                             ("phones", [(0.3, 0.5, "b")])))
+    assert [p.label for p in read_textgrid(path, 1.2).spoken_phones()] == ["a"]
+
+
+def test_aligner_confidence_and_warnings_survive_the_textgrid(tmp_path):
+    """A doubtful built-in alignment stays marked when its TextGrid is used later."""
+    from praatio import textgrid
+
+    warning = "This recording does not match the sentence well (confidence 0.31): check it."
+    doubtful = Alignment(words=WORDS, phones=PHONES, duration=1.2, source="builtin", confidence=0.3149,
+                         approximate=True, warnings=[warning])
+    path = write_textgrid(doubtful, tmp_path / "take.TextGrid")
+    grid = textgrid.openTextgrid(str(path), includeEmptyIntervals=False)
+    assert list(grid.tierNames) == ["words", "phones", "aligner"]
+    assert grid.getTier("aligner").entries[0].label == f"built-in aligner | approximate | confidence 0.31 | {warning}"
+    back = read_textgrid(path, 1.2)
+    assert back.approximate and back.confidence == pytest.approx(0.31) and back.warnings == [warning]
+    assert back.source == str(path)
+    again = read_textgrid(write_textgrid(back, tmp_path / "again.TextGrid"), 1.2)  # saved again from the window
+    assert again.warnings == [warning] and again.confidence == pytest.approx(0.31)
+    exact = write_textgrid(Alignment(WORDS, PHONES, 1.2, source="mfa"), tmp_path / "mfa.TextGrid")
+    assert list(textgrid.openTextgrid(str(exact), includeEmptyIntervals=False).tierNames) == ["words", "phones"]
+    plain = read_textgrid(exact, 1.2)
+    assert not plain.approximate and plain.confidence is None and not plain.warnings
 
 
 def test_textgrid_beside_the_audio_is_found(tmp_path):

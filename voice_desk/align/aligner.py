@@ -41,6 +41,9 @@ def align(recording: Recording, backend: str = "builtin", transcript: str = SENT
     if backend == "mfa":
         from voice_desk.align.mfa import DEFAULT_TIMEOUT_S, align_mfa
 
+        if timeout is not None and not timeout > 0:
+            raise VoiceDeskError(f"the MFA timeout must be a positive number of seconds, not {timeout}.")
+
         return align_mfa(recording, transcript, mfa=mfa, timeout=timeout or DEFAULT_TIMEOUT_S,
                          cancelled=cancelled)
     raise VoiceDeskError(f"there is no aligner called '{backend}'.", hint=f"Choose one of: {', '.join(BACKENDS)}.")

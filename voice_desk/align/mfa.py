@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from voice_desk.align.textgrid import read_textgrid
+from voice_desk.align.textgrid import TextGridError, read_textgrid
 from voice_desk.align.tiers import Alignment
 from voice_desk.audio.recording import Recording
 from voice_desk.errors import VoiceDeskError
@@ -186,7 +186,11 @@ def align_mfa(recording: Recording, transcript: str, mfa: str | os.PathLike | No
             raise MfaError("MFA finished but wrote no TextGrid (it may not have found the words in its dictionary: "
                            f"{_tail(output, 3) or 'no message'}).", path=recording.path,
                            hint="Run: " + " and ".join(DOWNLOAD_COMMANDS) + ", then try again.")
-        alignment = read_textgrid(out, recording.duration)
+        try:
+            alignment = read_textgrid(out, recording.duration)
+        except TextGridError as exc:  # name the user's recording, not MFA's temporary file
+            raise MfaError(f"MFA wrote a TextGrid Voice Desk cannot use: {exc.problem}", path=recording.path,
+                           hint="Check the MFA version (Voice Desk expects MFA 3), or use --backend builtin.") from exc
     alignment.source = "mfa"
     alignment.approximate = False
     return alignment

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 HELP = "align recordings of the SVD sentence: one TextGrid (words, phones) per file"
-DESCRIPTION = (HELP + ". The built-in aligner works offline and is approximate (it reports a confidence); "
-               "--backend mfa runs Montreal Forced Aligner if it is installed.")
+DESCRIPTION = (HELP + ". The built-in aligner works offline and is approximate (it reports a confidence, also "
+               "written into the TextGrid's 'aligner' tier); --backend mfa runs Montreal Forced Aligner if it is "
+               "installed.")
 
 
 def add_arguments(parser) -> None:
@@ -34,8 +35,14 @@ def run(args) -> int:
     if out_dir is not None:
         if out_dir.exists() and not out_dir.is_dir():
             raise VoiceDeskError("--out must be a folder.", path=out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
-    failed, written = 0, set()
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise VoiceDeskError(f"the --out folder could not be created ({exc.strerror or exc}).", path=out_dir,
+                                 hint="Choose a folder you can write to.") from exc
+    from voice_desk.align.builtin import LOW_CONFIDENCE
+
+    failed, written, doubtful = 0, set(), []
     for name in args.audio:
         source = Path(name)
         target = (out_dir or source.parent) / (source.stem + ".TextGrid")
@@ -54,7 +61,11 @@ def run(args) -> int:
             if not alignment.spoken_phones():
                 raise VoiceDeskError("nothing to align, so no TextGrid was written: " + " ".join(alignment.warnings),
                                      path=source)
-            write_textgrid(alignment, target)
+            try:
+                write_textgrid(alignment, target)
+            except OSError as exc:
+                raise VoiceDeskError(f"{target} could not be written ({exc.strerror or exc}).", path=source,
+                                     hint="Choose an --out folder you can write to.") from exc
             written.add(target.resolve())
         except VoiceDeskError as exc:
             failed += 1
@@ -68,6 +79,12 @@ def run(args) -> int:
         print(f"{source} -> {target} ({len(alignment.spoken_phones())} phones, {detail})")
         for warning in recording.warnings + alignment.warnings:
             print(f"  warning: {warning}")
+        if alignment.confidence is not None and alignment.confidence < LOW_CONFIDENCE:
+            doubtful.append(source.name)
+    if doubtful:
+        print(f"voice-desk: {len(doubtful)} of {len(written)} TextGrids have a low confidence and are probably "
+              f"wrong ({', '.join(doubtful)}); their 'aligner' tier says so. Check them in Praat, or align them "
+              "with --backend mfa.", file=sys.stderr)
     if failed:
         print(f"voice-desk: {failed} of {len(args.audio)} files could not be aligned.", file=sys.stderr)
     return 1 if failed else 0
