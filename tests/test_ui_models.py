@@ -234,6 +234,29 @@ def test_a_model_process_that_dies_gives_a_plain_message_and_restarts(qtbot, mak
     process.close()
 
 
+def test_a_damaged_model_does_not_stop_the_others_and_says_why(qtbot, make_window, clip, tiny_bundle,
+                                                              tiny_bundle_finetuned, tmp_path):
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny_bundle, broken)
+    weights = broken / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:1000])          # a half-copied weights file
+    window = _window_with(qtbot, make_window, broken, tiny_bundle_finetuned)
+    open_and_wait(qtbot, window, clip)
+    qtbot.waitUntil(lambda: "could not run" in window.last_message, timeout=WAIT_MS)
+    wait_idle(qtbot, window)
+    assert list(window.explanations) == [str(tiny_bundle_finetuned.resolve())]   # the good one ran
+    assert window.overlay_explanation() is not None and window.phone_chart.rows
+    assert str(broken) in window.last_message and "cannot be loaded" in window.last_message
+    assert window.last_message.startswith("1 of 2 models could not run")
+    text = window.verdict.results_text()
+    assert "P(pathological)" in text and "Could not run:" in text and "Traceback" not in text
+    window.verdict.auto_run.setChecked(False)
+    open_and_wait(qtbot, window, write_clip(tmp_path / "n", name="next", with_textgrid=False))
+    assert "Could not run" not in window.verdict.results_text()      # that was about the last recording
+
+
 def test_the_model_card_says_what_the_model_was_trained_on_and_how_well_it_did(qtbot, make_window, tmp_path):
     from conftest import save_tiny_bundle
     from PySide6.QtCore import Qt

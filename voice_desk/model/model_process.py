@@ -7,7 +7,9 @@ run one at a time; each job's messages carry its id, so a late message is never 
 for another job's.
 
 Messages from the child: ``("status", id, text)``, ``("progress", id, fraction)``,
-``("result", id, (model_path, Explanation))``, ``("done", id, value)``,
+``("result", id, (model_path, Explanation))``, ``("model_failed", id, (model_path,
+is_voice_desk_error, message, details))`` (one model of an explain job could not run; the
+others still run), ``("done", id, value)``,
 ``("cancelled", id, None)``, ``("failed", id, (is_voice_desk_error, message, details))``.
 Jobs: ``explain`` (recording, model paths), ``load`` (model paths: warm up while the user
 looks at the recording), ``import`` (folder, models folder).
@@ -70,22 +72,35 @@ def _serve(conn, cancel_below) -> None:  # pragma: no cover - runs in the child 
         try:
             if kind == "explain":
                 recording, paths = payload
-                n = len(paths)
+                n, ran = len(paths), 0
                 for i, path in enumerate(paths):
                     conn.send(("status", job_id, f"Loading and running model {i + 1} of {n}…"))
-                    e = engine(path)
-                    if cancelled():
-                        raise JobCancelledError()
-                    explanation = e.explain(recording, cancelled=cancelled,
-                                            progress=lambda f, i=i: conn.send(("progress", job_id, (i + f) / n)))
+                    try:
+                        e = engine(path)
+                        if cancelled():
+                            raise JobCancelledError()
+                        explanation = e.explain(recording, cancelled=cancelled, progress=lambda f, i=i: conn.send(
+                            ("progress", job_id, (i + f) / n)))
+                    except Exception as exc:  # noqa: BLE001 - one broken model must not stop the others
+                        if isinstance(exc, JobCancelledError) or type(exc).__name__ == "Cancelled":
+                            raise
+                        conn.send(("model_failed", job_id, (path, isinstance(exc, VoiceDeskError), str(exc),
+                                                            traceback.format_exc())))
+                        continue
                     conn.send(("result", job_id, (path, explanation)))
-                conn.send(("done", job_id, n))
+                    ran += 1
+                conn.send(("done", job_id, ran))
             elif kind == "load":
+                loaded = 0
                 for path in payload:
                     if cancelled():
                         raise JobCancelledError()
-                    engine(path)
-                conn.send(("done", job_id, len(payload)))
+                    try:
+                        engine(path)
+                        loaded += 1
+                    except Exception:  # noqa: BLE001 - a broken model is reported when it is run
+                        continue
+                conn.send(("done", job_id, loaded))
             elif kind == "import":
                 from voice_desk.model.catalog import import_bundle
 
@@ -98,6 +113,16 @@ def _serve(conn, cancel_below) -> None:  # pragma: no cover - runs in the child 
                 conn.send(("cancelled", job_id, None))
             else:
                 conn.send(("failed", job_id, (isinstance(exc, VoiceDeskError), str(exc), traceback.format_exc())))
+
+
+def _error_from_child(ours: bool, text: str, details: str) -> VoiceDeskError:
+    """The child's error as the parent raises or shows it: our own errors read as they are,
+    anything else as a plain sentence (the details go to the log file)."""
+    error = VoiceDeskError(text) if ours else ModelProcessError(
+        f"The model could not run ({text.splitlines()[-1] if text else 'unknown error'}).",
+        hint="The details are in the log file.")
+    error.details = details
+    return error
 
 
 class ModelProcess:
@@ -160,12 +185,10 @@ class ModelProcess:
                 if what == "cancelled":
                     raise JobCancelledError()
                 if what == "failed":
-                    ours, text, details = value
-                    error = VoiceDeskError(text) if ours else ModelProcessError(
-                        f"The model could not run ({text.splitlines()[-1] if text else 'unknown error'}).",
-                        hint="The details are in the log file.")
-                    error.details = details
-                    raise error
+                    raise _error_from_child(*value)
+                if what == "model_failed":
+                    path, ours, text, details = value
+                    value = (path, _error_from_child(ours, text, details))
                 if on_message is not None:
                     on_message(what, value)
 

@@ -110,6 +110,7 @@ class MainWindow(MenusMixin, ModelsMixin, RelevanceMixin, ExportMixin, TiersMixi
         self.is_demo = False
         self.true_label_source: str | None = None
         self.explanations: dict[str, object] = {}
+        self.model_failures: dict[str, str] = {}    # model path -> why it could not run on this recording
         self.model_entries: dict[str, ModelEntry] = {}
         self.session_models: list[str] = []
         self.dropped_results = 0
@@ -279,6 +280,7 @@ class MainWindow(MenusMixin, ModelsMixin, RelevanceMixin, ExportMixin, TiersMixi
         rec = opened.recording
         self.recording, self.spectrogram, self.is_demo = rec, opened.spectrogram, demo
         self.explanations = {}
+        self.model_failures = {}
         self._refresh_overlay_models()
         self.playback.set_recording(rec.samples, rec.sample_rate)
         self.waveform.set_samples(rec.samples, rec.sample_rate)

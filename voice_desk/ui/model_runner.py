@@ -13,15 +13,16 @@ from voice_desk.model.model_process import ModelProcess
 def explain_all(process: ModelProcess, recording, paths: list[str], progress: Callable[[float], None],
                 cancelled: Callable[[], bool], emit: Callable[[object], None]) -> int:
     """Explain ``recording`` with each model in turn; ``emit(('status', text))`` before each
-    model and ``emit(('result', path, explanation))`` after it. Returns how many ran."""
+    model and ``emit(('result', path, explanation))`` after it, or ``emit(('model_failed',
+    path, error))`` when that model could not run (the others still run). Returns how many ran."""
 
     def on_message(kind: str, value) -> None:
         if kind == "progress":
             progress(value)
         elif kind == "status":
             emit(("status", value))
-        elif kind == "result":
-            emit(("result", *value))
+        elif kind in ("result", "model_failed"):
+            emit((kind, *value))
 
     return process.run(process.new_job_id(), "explain", (recording, list(paths)), on_message, cancelled)
 

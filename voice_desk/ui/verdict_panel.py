@@ -146,9 +146,11 @@ class VerdictPanel(QWidget):
 
     # --- results ---------------------------------------------------------------------------
     def show_results(self, rows: list[tuple[ModelEntry, object]], case: str | None, message: str = "",
-                     true_label: str | None = None, case_note: str = "") -> None:
+                     true_label: str | None = None, case_note: str = "",
+                     failures: list[tuple[ModelEntry, str]] = ()) -> None:
         """``rows``: (model, Prediction) pairs; ``case``: 'O'/'X'/'A'/'B' or None; with the
-        ``true_label`` known, each verdict says whether it matches it."""
+        ``true_label`` known, each verdict says whether it matches it; ``failures``: (model,
+        plain message) for models that could not run on this recording."""
         parts = []
         if message:
             parts.append(f"<p>{html.escape(message)}</p>")
@@ -172,6 +174,9 @@ class VerdictPanel(QWidget):
             for warning in prediction.warnings:
                 parts.append(f"<br><span style='color:#8a5a00'>⚠ {html.escape(warning)}</span>")
             parts.append("</p>")
+        for entry, text in failures:
+            parts.append(f"<p><b>{html.escape(entry.name)}</b><br><span style='color:#a01010'>Could not run: "
+                         f"{html.escape(text)}</span></p>")
         if case:
             parts.append(f"<p><b>Agreement case {case}</b>: {html.escape(CASES[case])}</p>")
         elif case_note:

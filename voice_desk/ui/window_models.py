@@ -127,11 +127,13 @@ class ModelsMixin:
             return
         self.model_jobs.cancel_all("explain")
         recording, process = self.recording, self.model_process
+        for path in paths:
+            self.model_failures.pop(path, None)
         self.verdict.set_busy(True, "Starting…")
         self.model_jobs.submit("explain", lambda progress, cancelled, emit: explain_all(
             process, recording, paths, progress, cancelled, emit), self.file_token,
             on_progress=self._job_progress, on_partial=self._job_partial, on_failure=self._job_failed,
-            on_cancel=self._job_cancelled)
+            on_cancel=self._job_cancelled, on_success=self._job_done)
 
     def _preload_models(self) -> None:
         """Start the model process (torch loads there) and the chosen models while the window is
@@ -163,12 +165,28 @@ class ModelsMixin:
         if part[0] == "status":
             self.verdict.set_progress(self.verdict.progress.value() / 1000, part[1])
             return
+        if part[0] == "model_failed":
+            _, path, error = part
+            self.model_failures[path] = record_error(error, f"Model {path} could not run")
+            self._show_verdicts()
+            return
         _, path, explanation = part
         self.explanations[path] = explanation
         self._refresh_overlay_models()
         self._update_relevance()
         self._show_verdicts()
         self.results_changed.emit()
+
+    def _job_done(self, job, ran: int) -> None:
+        """One message for the models of this run that could not run (each also says why in the panel)."""
+        if job.token != self.file_token or not self.model_failures:
+            return
+        names = {path: entry.name for path, entry in self.model_entries.items()}
+        lines = [f"{names.get(path, path)}: {text}" for path, text in self.model_failures.items()]
+        total = ran + len(lines)
+        head = (f"{len(lines)} of {total} models could not run on this recording"
+                + (f"; the verdict panel shows the other {ran}." if ran else "."))
+        self.show_message(head + "\n\n" + "\n\n".join(lines), title="A model could not run")
 
     def _job_failed(self, job, exc) -> None:
         if job.token == self.file_token:
@@ -185,6 +203,10 @@ class ModelsMixin:
     def _results_in_order(self) -> list[tuple[ModelEntry, object]]:
         return [(entry, self.explanations[path].prediction) for path, entry in self.model_entries.items()
                 if path in self.explanations]
+
+    def _failures_in_order(self) -> list[tuple[ModelEntry, str]]:
+        return [(entry, self.model_failures[path]) for path, entry in self.model_entries.items()
+                if path in self.model_failures]
 
     def _study_labels(self) -> dict[str, str]:
         """The first verdict of each study configuration (ast_freeze, ast_finetuned) shown."""
@@ -207,9 +229,9 @@ class ModelsMixin:
         return agreement_case(truth, labels["ast_freeze"], labels["ast_finetuned"])
 
     def _show_verdicts(self) -> None:
-        rows = self._results_in_order()
+        rows, failures = self._results_in_order(), self._failures_in_order()
         message = ""
-        if self.recording is not None and not rows and self.model_entries:
+        if self.recording is not None and not rows and not failures and self.model_entries:
             message = "No result yet: tick the models to run and press “Assess & explain”."
         truth, case = self.known_true_label(), self.agreement_case()
         case_note = ""
@@ -217,4 +239,4 @@ class ModelsMixin:
             missing = [c for c in CONFIG_ORDER if c not in self._study_labels()]
             case_note = ("The study's agreement case (O, X, A, B) needs a verdict from both an ast_freeze and an "
                          f"ast_finetuned model; missing here: {' and '.join(missing)}.")
-        self.verdict.show_results(rows, case, message, true_label=truth, case_note=case_note)
+        self.verdict.show_results(rows, case, message, true_label=truth, case_note=case_note, failures=failures)
