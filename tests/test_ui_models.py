@@ -53,6 +53,9 @@ def test_overlay_toggle_rendering_and_opacity_change_the_pixels(qtbot, make_wind
     plain = grab(view)
     window.overlay_action.trigger()                       # the toolbar button / Ctrl+R
     assert window.overlay_action.isChecked() and view.overlay_shown
+    caption = view.caption_shown_text()                   # the picture says whose relevance it is
+    assert caption.startswith(f"Relevance of {window.model_entries[str(tiny_bundle.resolve())].name}")
+    assert "P(pathological)" in caption
     study = grab(view)
     changed = np.any(plain[..., :3] != study[..., :3], axis=-1).mean()
     assert changed > 0.3                                 # most of the picture is now coloured
@@ -68,6 +71,7 @@ def test_overlay_toggle_rendering_and_opacity_change_the_pixels(qtbot, make_wind
     assert np.abs(faint[..., :3].astype(int) - plain[..., :3]).mean() < np.abs(heat[..., :3].astype(int) - plain[..., :3]).mean()
     window.overlay_action.trigger()
     assert np.array_equal(grab(view)[..., :3], plain[..., :3])
+    assert view.caption_shown_text() == ""
 
 
 def test_side_by_side_stacks_both_maps_on_the_same_time_axis(qtbot, make_window, clip, tiny_bundle, tiny_bundle_finetuned):
@@ -76,8 +80,9 @@ def test_side_by_side_stacks_both_maps_on_the_same_time_axis(qtbot, make_window,
     _wait_results(qtbot, window, 2)
     window.side_by_side_action.trigger()
     assert len(window.side_views) == 2
-    titles = [v.plotItem.titleLabel.text for v in window.side_views]
+    titles = [v.caption_shown_text() for v in window.side_views]
     assert "ast_freeze" in titles[0] and "ast_finetuned" in titles[1]
+    assert not window.spectrogram_view.overlay_shown      # the plain spectrogram stays on top as the reference
     window.zoom_in_action.trigger()
     ranges = {tuple(np.round(v.x_range(), 6)) for v in window.time_views()}
     assert len(ranges) == 1
@@ -85,6 +90,7 @@ def test_side_by_side_stacks_both_maps_on_the_same_time_axis(qtbot, make_window,
     assert not np.array_equal(a, b)                       # two different models, two different maps
     window.side_by_side_action.trigger()
     assert window.side_views == [] and not window.side_container.isVisible()
+    assert window.spectrogram_view.overlay_shown and "Relevance of" in window.spectrogram_view.caption_shown_text()
 
 
 def test_phone_bars_follow_the_relevance_and_select_the_phone(qtbot, make_window, clip, tiny_bundle):

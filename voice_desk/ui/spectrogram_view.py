@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from voice_desk.audio.spectrogram import Spectrogram
 from voice_desk.ui.time_plot import TimePlot
@@ -34,6 +35,42 @@ class SpectrogramView(TimePlot):
         self.placeholder = pg.TextItem("", color=(110, 110, 110), anchor=(0.5, 0.5))
         self.addItem(self.placeholder, ignoreBounds=True)
         self.box.setYRange(0.0, self.max_hz, padding=0.0)     # an empty view still reads 0..5000 Hz
+        # whose relevance is shown and its colour key, in the picture itself (an exported PNG says it too)
+        from voice_desk.ui.relevance_legend import RelevanceLegend
+
+        self.caption = QWidget(self)
+        self.caption.setObjectName("caption")
+        self.caption.setStyleSheet("#caption { background: rgba(255, 255, 255, 215); }")
+        row = QHBoxLayout(self.caption)
+        row.setContentsMargins(4, 1, 2, 1)
+        row.setSpacing(2)
+        self.caption_text = QLabel()
+        self.caption_text.setStyleSheet("color: #222;")
+        self.caption_key = RelevanceLegend()
+        row.addWidget(self.caption_text)
+        row.addWidget(self.caption_key)
+        self.caption.hide()
+
+    def set_caption(self, text: str, rendering: str = "study") -> None:
+        """``text`` (whose relevance) and the colour key of ``rendering`` at the top right."""
+        self.caption_text.setText(text)
+        if rendering != self.caption_key.rendering:
+            self.caption_key.set_rendering(rendering)
+        self.caption.adjustSize()
+        self._place_caption()
+        self._show_or_hide()
+
+    def caption_shown_text(self) -> str:
+        return self.caption_text.text() if self.caption.isVisibleTo(self) else ""
+
+    def _place_caption(self) -> None:
+        if "caption" not in self.__dict__:
+            return                     # pyqtgraph resizes before __init__ has finished
+        self.caption.move(max(0, self.width() - self.caption.width() - 4), 2)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(event)
+        self._place_caption()
 
     def set_placeholder(self, text: str) -> None:
         """A line shown in the middle of the empty view (before any recording is open)."""
@@ -66,11 +103,16 @@ class SpectrogramView(TimePlot):
             x0 = 0.0125 - frame_shift / 2
             self.overlay.setRect(QRectF(x0, 0.0, rgba.shape[0] * frame_shift, self.max_hz))
             self._overlay_ready = True
-        self.overlay.setVisible(self._overlay_wanted and self._overlay_ready)
+        self._show_or_hide()
 
     def show_overlay(self, visible: bool) -> None:
         self._overlay_wanted = bool(visible)
-        self.overlay.setVisible(self._overlay_wanted and self._overlay_ready)
+        self._show_or_hide()
+
+    def _show_or_hide(self) -> None:
+        shown = self._overlay_wanted and self._overlay_ready
+        self.overlay.setVisible(shown)
+        self.caption.setVisible(shown and bool(self.caption_text.text()))
 
     @property
     def overlay_shown(self) -> bool:

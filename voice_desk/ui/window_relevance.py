@@ -41,7 +41,7 @@ class RelevanceMixin:
         return self.explanations.get(path) if path else None
 
     def _overlay_toggled(self, on: bool) -> None:
-        self.spectrogram_view.show_overlay(on)
+        self.spectrogram_view.show_overlay(on and not self.side_by_side_action.isChecked())
         if on and self.overlay_explanation() is None:
             self.statusBar().showMessage(self._no_map_reason(), 10000)
 
@@ -57,11 +57,22 @@ class RelevanceMixin:
         explanation = self.overlay_explanation()
         if explanation is None or self.spectrogram is None:
             self.spectrogram_view.set_overlay(None)
+            self.spectrogram_view.set_caption("")
         else:
             self.spectrogram_view.set_overlay(self._rgba(explanation), explanation.frame_shift)
-        self.spectrogram_view.show_overlay(self.overlay_action.isChecked())
+            self.spectrogram_view.set_caption(self._caption(explanation), self.rendering)
+        # side by side: the plain spectrogram on top as the reference, each model's map below it
+        self.spectrogram_view.show_overlay(self.overlay_action.isChecked() and not self.side_by_side_action.isChecked())
         self._update_side_views()
         self._update_phone_chart()
+
+    def _caption(self, explanation, name: str | None = None) -> str:
+        """'Relevance of <model> · P(pathological) 0.49' (the colour key follows it) on the spectrogram."""
+        prediction = explanation.prediction
+        verdict = ""
+        if prediction.gives_verdict and prediction.pathology_probability is not None:
+            verdict = f" · P(pathological) {prediction.pathology_probability:.2f}"
+        return f"Relevance of {name or self.overlay_model_box.currentText()}{verdict} ·"
 
     def _rgba(self, explanation):
         return relevance_rgba(explanation.log_mel_power, explanation.frame_relevance,
@@ -69,7 +80,7 @@ class RelevanceMixin:
 
     def _side_by_side_toggled(self, on: bool) -> None:
         self.side_container.setVisible(on)
-        self._update_side_views()
+        self._update_relevance()
 
     def _update_side_views(self) -> None:
         wanted = [(path, entry) for path, entry in self.model_entries.items() if path in self.explanations]
@@ -80,17 +91,17 @@ class RelevanceMixin:
             self.side_layout.removeWidget(view)
             view.deleteLater()
         while len(self.side_views) < len(wanted):
-            view = SpectrogramView(self.view_range, show_time_axis=False, title=" ", y_label="Hz")
+            view = SpectrogramView(self.view_range, show_time_axis=False, y_label="Hz")
             view.hovered.connect(self._hovered)
             self.side_layout.addWidget(view)
             self.side_views.append(view)
         for view, (path, entry) in zip(self.side_views, wanted):
             explanation = self.explanations[path]
-            view.plotItem.setTitle(f"Relevance — {entry.name}", size="9pt", color="#333")
             view.set_spectrogram(self.spectrogram, self.recording.duration if self.recording else 0.0)
             view.set_overlay(self._rgba(explanation), explanation.frame_shift)
             view.set_opacity(1.0)
             view.show_overlay(True)
+            view.set_caption(self._caption(explanation, entry.name), self.rendering)
             view._follow_visible(self.view_range.start, self.view_range.end)
             view._follow_selection(self.view_range.selection)
         if self.side_by_side_action.isChecked() and not wanted:
