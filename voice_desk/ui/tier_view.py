@@ -31,7 +31,8 @@ class TierView(TimePlot):
         self.plotItem.setClipToView(False)
         self.lines = pg.PlotDataItem(pen=pg.mkPen(60, 60, 160, width=1), connect="pairs")
         self.addItem(self.lines)
-        self.labels: list[pg.TextItem] = []
+        self.labels: list[pg.TextItem] = []          # the labels of the tiers shown
+        self._pool: list[pg.TextItem] = []            # made once, reused by the next recording's tiers
         self.highlight = pg.LinearRegionItem(orientation="vertical", movable=False,
                                              brush=pg.mkBrush(255, 200, 0, 90), pen=pg.mkPen(None))
         self.highlight.hide()
@@ -50,7 +51,7 @@ class TierView(TimePlot):
     def set_alignment(self, alignment: Alignment | None) -> None:
         self.alignment = alignment
         for item in self.labels:
-            self.removeItem(item)
+            item.hide()
         self.labels = []
         self._label_spans = []
         self.highlight.hide()
@@ -64,16 +65,26 @@ class TierView(TimePlot):
                     xs += [t, t]
                     ys += [row, row + 1]
                 if not interval.is_silence:
-                    text = pg.TextItem(interval.label, color=(20, 20, 20), anchor=(0.5, 0.5))
-                    text.setFont(self._font)
+                    text = self._label_item(len(self.labels))
+                    text.setText(interval.label)
                     text.setPos((interval.start + interval.end) / 2, row + 0.5)
-                    self.addItem(text, ignoreBounds=True)
+                    text.show()
                     self.labels.append(text)
                     self._label_spans.append((interval.duration, QFontMetrics(self._font).horizontalAdvance(
                         interval.label) + 4))
         self.lines.setData(np.array(xs), np.array(ys))
         self.box.setYRange(0.0, 2.0, padding=0.0)
         self._fit_labels()
+
+    def _label_item(self, index: int) -> pg.TextItem:
+        """The ``index``-th label item (creating and adding it to the plot only once)."""
+        while len(self._pool) <= index:
+            text = pg.TextItem("", color=(20, 20, 20), anchor=(0.5, 0.5))
+            text.setFont(self._font)
+            text.hide()
+            self.addItem(text, ignoreBounds=True)
+            self._pool.append(text)
+        return self._pool[index]
 
     def _fit_labels(self) -> None:
         """Show a label only where its interval is wide enough on screen (no overlapping text)."""
