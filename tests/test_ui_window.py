@@ -306,3 +306,25 @@ def test_buttons_without_a_recording_say_what_to_do_first(qtbot, make_window, mo
     window.overlay_action.setChecked(False)
     window.overlay_action.trigger()
     assert "No relevance map: no model is installed yet" in window.statusBar().currentMessage()
+
+
+def test_the_next_recording_shows_only_its_own_tier_labels(qtbot, make_window, clip, tmp_path):
+    import pyqtgraph as pg
+
+    from voice_desk.align.textgrid import write_textgrid
+    from voice_desk.align.tiers import Alignment, Interval
+
+    other = write_clip(tmp_path / "o", name="short", with_textgrid=False, seed=4)
+    write_textgrid(Alignment([Interval(0.0, 2.0, "Hallo")], [Interval(0.0, 1.0, "a"), Interval(1.0, 2.0, "l")], 2.0),
+                   other.with_suffix(".TextGrid"))
+    window = make_window()
+    open_and_wait(qtbot, window, clip)
+    open_and_wait(qtbot, window, other)
+
+    def shown():
+        return sorted(i.toPlainText() for i in window.tier_view.plotItem.vb.addedItems
+                      if isinstance(i, pg.TextItem) and i.isVisible())
+
+    assert shown() == ["Hallo", "a", "l"]
+    open_and_wait(qtbot, window, clip)
+    assert "Guten" in shown() and "Hallo" not in shown()
