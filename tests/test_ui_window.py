@@ -322,7 +322,7 @@ def test_the_next_recording_shows_only_its_own_tier_labels(qtbot, make_window, c
     open_and_wait(qtbot, window, other)
 
     def shown():
-        return sorted(i.toPlainText() for i in window.tier_view.plotItem.vb.addedItems
+        return sorted(i.toPlainText() for i in window.tier_view.scene().items()
                       if isinstance(i, pg.TextItem) and i.isVisible())
 
     assert shown() == ["Hallo", "a", "l"]
