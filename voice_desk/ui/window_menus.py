@@ -43,7 +43,12 @@ class MenusMixin:
         self.overlay_action = a("Relevance &overlay", self._overlay_toggled, "Ctrl+R", checkable=True,
                                 tip="Show where the model looked (Ctrl+R)")
         self.side_by_side_action = a("Side by side: ast_freeze and ast_finetuned", self._side_by_side_toggled,
-                                     "Ctrl+Shift+S", checkable=True)
+                                     "Ctrl+Shift+S", checkable=True,
+                                     tip="Each model's relevance map under the plain spectrogram (Ctrl+Shift+S)")
+        # short names in the toolbar, so that it fits a 1280-pixel-wide window
+        self.side_by_side_action.setIconText("Side by side")
+        self.open_action.setIconText("Open")
+        self.overlay_action.setIconText("Relevance")
         self.play_toggle_action = a("Play / stop", self._play_toggle, "Space",
                                     tip="Play the selection (or the visible part); Space again stops")
         self.play_all_action = a("Play all", lambda: self._play(self.playback.play_all))
