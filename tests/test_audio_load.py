@@ -10,7 +10,7 @@ from conftest import speech_like, tone
 from voice_desk.audio.load import load_recording, recording_from_array
 from voice_desk.audio.nsp import write_nsp
 from voice_desk.errors import (AudioNotFoundError, AudioTooShortError, EmptyAudioError, InvalidSamplesError,
-                               SilentAudioError, UnsupportedAudioError)
+                               SampleRateError, SilentAudioError, UnsupportedAudioError)
 
 
 def dominant_hz(samples, rate):
@@ -129,3 +129,60 @@ def test_recording_from_array_checks_too():
         recording_from_array(np.zeros(16_000), 16_000)
     rec = recording_from_array(tone(1.0, rate=48_000), 48_000)
     assert rec.sample_rate == 16_000 and rec.duration == pytest.approx(1.0, abs=0.01)
+
+
+def test_infinite_samples(tmp_path):
+    samples = tone(1.0)
+    samples[10:13] = np.inf
+    path = tmp_path / "inf.wav"
+    sf.write(path, samples, 16_000, subtype="FLOAT")
+    with pytest.raises(InvalidSamplesError, match="3 samples are not numbers"):
+        load_recording(path)
+
+
+def test_a_folder_is_not_audio(tmp_path):
+    with pytest.raises(UnsupportedAudioError, match="folder"):
+        load_recording(tmp_path)
+
+
+def test_rate_below_8k_is_refused_and_below_16k_warned(tmp_path):
+    low = tmp_path / "low.wav"
+    sf.write(low, tone(1.0, 300, rate=4_000), 4_000)
+    with pytest.raises(SampleRateError) as err:
+        load_recording(low)
+    assert "4000 Hz" in str(err.value) and "at least 8000 Hz" in str(err.value) and "low.wav" in str(err.value)
+    phone = tmp_path / "phone.wav"
+    sf.write(phone, tone(1.0, 300, rate=8_000), 8_000)
+    rec = load_recording(phone)
+    assert rec.original_rate == 8_000 and rec.sample_rate == 16_000
+    assert any("8000 Hz" in w and "nothing above 4000 Hz" in w for w in rec.warnings)
+    hifi = tmp_path / "hifi.wav"
+    sf.write(hifi, tone(1.0, 300, rate=96_000), 96_000)
+    assert load_recording(hifi).warnings == []
+
+
+def test_six_channels_are_mixed(tmp_path):
+    channels = np.stack([tone(1.0, 300, amp=0.1 * (k + 1)) for k in range(6)], axis=1)
+    path = tmp_path / "six.wav"
+    sf.write(path, channels, 16_000)
+    rec = load_recording(path)
+    assert rec.original_channels == 6
+    np.testing.assert_allclose(rec.samples, channels.mean(axis=1), atol=1e-4)
+
+
+def test_channels_that_cancel_out_are_named_not_just_silent(tmp_path):
+    voice = speech_like(1.0)
+    path = tmp_path / "inverted.wav"
+    sf.write(path, np.stack([voice, -voice], axis=1), 16_000)
+    with pytest.raises(SilentAudioError) as err:
+        load_recording(path)
+    assert "cancel each other out" in str(err.value) and "mono" in str(err.value)
+
+
+def test_a_very_long_file_is_read_only_up_to_the_limit(tmp_path):
+    path = tmp_path / "session.flac"
+    sf.write(path, speech_like(5.0, rate=22_050), 22_050)
+    rec = load_recording(path, max_seconds=2.0)
+    assert rec.duration == pytest.approx(2.0, abs=0.01)
+    assert any("only its first" in w for w in rec.warnings)
+    assert load_recording(path).duration == pytest.approx(5.0, abs=0.01)

@@ -53,6 +53,10 @@ class InvalidSamplesError(AudioError):
     """NaN or infinite sample values."""
 
 
+class SampleRateError(AudioError):
+    """A sample rate too low to hold the voice the model listens to."""
+
+
 # --- models ------------------------------------------------------------------------------
 
 class ModelError(VoiceDeskError):
