@@ -98,3 +98,67 @@ def test_card_summary_and_unknown_fields_survive(tmp_path):
     loaded = ModelCard.load(tmp_path)
     assert loaded.summary() == "ast_finetuned, trained on SVD, test UAR 0.800, AUC 0.900"
     assert loaded.extra["future_field"] == 1
+
+
+def test_damaged_weights_are_a_clear_error(tmp_path):
+    folder = save_tiny_bundle(tmp_path / "damaged")
+    weights = folder / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:1000])
+    with pytest.raises(NotAModelError) as err:
+        load_model(folder, device="cpu")
+    assert "cannot be loaded" in str(err.value) and "copy the whole folder again" in str(err.value)
+
+
+def test_weights_that_do_not_fit_the_config(tmp_path):
+    folder = save_tiny_bundle(tmp_path / "edited")
+    config = json.loads((folder / "config.json").read_text())
+    config["hidden_size"] = 48
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(NotAModelError, match="weights do not fit its config.json"):
+        load_model(folder, device="cpu")
+
+
+@pytest.mark.parametrize("field,value", [("head_trained", "no"), ("labels", "healthy"), ("max_length", True)])
+def test_card_with_wrong_types_is_refused(tmp_path, field, value):
+    folder = save_tiny_bundle(tmp_path / "card")
+    card = json.loads((folder / CARD_FILE).read_text())
+    card[field] = value
+    (folder / CARD_FILE).write_text(json.dumps(card))
+    with pytest.raises(NotAModelError, match=f"'{field}' should be"):
+        load_model(folder, device="cpu")
+
+
+def test_hub_id_offline_names_the_cache_and_the_models_folder():
+    from huggingface_hub import constants
+
+    from voice_desk.paths import models_dir
+
+    with pytest.raises(ModelNotFoundError) as err:
+        load_model("voice-desk-tests/not-a-cached-model", device="cpu")
+    message = str(err.value)
+    assert constants.HF_HUB_CACHE in message and str(models_dir()) in message
+    assert "HF_HUB_OFFLINE" in message  # the tests run offline: say that it blocks the download
+
+
+def test_a_name_in_the_models_folder_is_found(tmp_path):
+    from voice_desk.paths import models_dir
+
+    save_tiny_bundle(models_dir() / "my-freeze-model")
+    loaded = load_model("my-freeze-model", device="cpu")
+    assert loaded.source == str((models_dir() / "my-freeze-model").resolve()) and loaded.gives_verdict
+    with pytest.raises(ModelNotFoundError, match="no folder 'my-other-model' here or in Voice Desk's models"):
+        load_model("my-other-model", device="cpu")
+
+
+def test_non_pathology_labels_withhold_health_status_classes(tmp_path):
+    folder = save_tiny_bundle(tmp_path / "nonhealthy", configuration=None, labels=("non-healthy", "pathological"))
+    loaded = load_model(folder, device="cpu")
+    assert not loaded.gives_verdict
+    assert set(loaded.withheld_classes) == {"non-healthy", "pathological"}
+
+
+def test_untrained_head_withholds_every_class(tmp_path):
+    folder = save_tiny_bundle(tmp_path / "untrained", configuration=None, labels=("Speech", "Music"),
+                              head_trained=False)
+    loaded = load_model(folder, device="cpu")
+    assert loaded.withheld_classes == ("Speech", "Music") and "never trained" in loaded.no_verdict_reason

@@ -92,3 +92,52 @@ def test_png_is_written(engine, tmp_path):
     ex = engine.explain(recording_from_array(speech_like(1.0), 16_000))
     path = save_png(ex, tmp_path / "map.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_untrained_head_shows_no_probabilities_anywhere(tmp_path):
+    from conftest import save_tiny_bundle
+
+    folder = save_tiny_bundle(tmp_path / "untrained", head_trained=False)
+    ex = Engine(load_model(folder, device="cpu")).explain(recording_from_array(speech_like(1.0), 16_000))
+    p = ex.prediction
+    assert not p.gives_verdict and p.pathology_probability is None
+    assert p.top_classes() == [] and p.label is None
+    record = p.to_record()
+    assert record["top_classes"] == [] and record["pathology_probability"] is None
+    assert "never trained" in record["no_verdict_reason"]
+    assert ex.frame_relevance.size and np.isfinite(ex.frame_relevance).all()  # the map is still there
+    path = ex.save_npz(tmp_path / "u.npz")
+    with np.load(path) as z:
+        assert np.isnan(z["probabilities"]).all() and np.isnan(z["pathology_probability"])
+    back = Explanation.load_npz(path)
+    assert back.prediction.top_classes() == [] and back.prediction.withheld == ("healthy", "pathological")
+    assert save_png(ex, tmp_path / "u.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_pathology_class_under_another_name_is_never_shown(tmp_path):
+    from conftest import save_tiny_bundle
+
+    folder = save_tiny_bundle(tmp_path / "nh", configuration=None, labels=("Speech", "non-healthy", "pathological"))
+    ex = Engine(load_model(folder, device="cpu")).explain(recording_from_array(speech_like(1.0), 16_000))
+    p = ex.prediction
+    assert [label for label, _ in p.top_classes()] == ["Speech"]
+    assert p.pathology_probability is None
+    with np.load(ex.save_npz(tmp_path / "nh.npz")) as z:
+        shown = dict(zip(z["labels"], z["probabilities"]))
+    assert np.isnan(shown["pathological"]) and np.isnan(shown["non-healthy"]) and 0 < shown["Speech"] < 1
+
+
+def test_png_shows_the_warnings(engine, tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    texts = []
+    original = Figure.text
+
+    def spy(fig, x, y, s, *args, **kwargs):
+        texts.append(s)
+        return original(fig, x, y, s, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "text", spy)
+    save_png(engine.explain(recording_from_array(speech_like(3.5), 16_000)), tmp_path / "long.png")
+    assert any("only the first 2.56 s" in t for t in texts)
+    assert any("hue = relevance" in t for t in texts)

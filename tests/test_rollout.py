@@ -125,3 +125,24 @@ def test_patches_project_onto_frames_by_averaging_overlaps():
     assert frames[30, 30] == 0.0
     uniform = grid.to_frames(np.ones(grid.shape))
     np.testing.assert_allclose(uniform, 1.0)  # edges beyond the last patch take their neighbour
+
+
+def test_every_streamed_factor_is_row_stochastic(engine, recording):
+    values = torch.from_numpy(engine.explain(recording).log_mel[None])
+    from voice_desk.model.rollout import register_rollout_attention
+
+    with torch.no_grad(), engine.loaded.attention(register_rollout_attention()), \
+            RolloutRecorder(engine.loaded.model, discard_ratio=0.3) as rec:
+        engine.loaded.model(input_values=values)
+    assert len(rec.factors) == 2
+    for factor in rec.factors:
+        torch.testing.assert_close(factor.sum(dim=-1), torch.ones(factor.shape[:2]), atol=1e-6, rtol=0)
+        assert (factor >= 0).all()
+    # the pooled row of a product of row-stochastic matrices sums to one (special tokens included)
+    batch, n, _ = rec.factors[0].shape
+    row = torch.full((batch, 1, n), 0.0)
+    row[:, 0, :2] = 0.5
+    for factor in reversed(rec.factors):
+        row = torch.bmm(row, factor)
+    assert float(row.sum()) == pytest.approx(1.0, abs=1e-6)
+    torch.testing.assert_close(row[:, 0, 2:], rec.relevance())

@@ -1,4 +1,4 @@
-"""Model bundles: find, load and save AST models.
+"""Model bundles: load and save AST models (where a model comes from: :mod:`voice_desk.model.source`).
 
 A *bundle* is a folder with HF ``save_pretrained`` files (safetensors only) plus the
 model card ``voice_desk.json``. Loading also accepts any HF AST checkpoint folder and
@@ -17,17 +17,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from voice_desk.errors import ModelNotFoundError, NotAModelError, UnsafeModelError
+from voice_desk.errors import ModelNotFoundError, NotAModelError
+from voice_desk.model import verdict
 from voice_desk.model.card import CARD_FILE, DEFAULT_BASE, PATHOLOGY_LABELS, ModelCard
+from voice_desk.model.source import missing_model_hint, resolve_source
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
 
 log = logging.getLogger(__name__)
 
-AST_MODEL_TYPE = "audio-spectrogram-transformer"
-SAFE_WEIGHTS = ("model.safetensors", "model.safetensors.index.json")
-PICKLE_WEIGHTS = ("pytorch_model.bin", "pytorch_model.bin.index.json")
 
 
 @dataclass
@@ -62,16 +61,29 @@ class LoadedModel:
         return Path(self.source).name if os.path.isdir(self.source) else self.source
 
     @property
+    def head_trained(self) -> bool:
+        """The classification head came from the checkpoint and the card does not say it
+        was never trained."""
+        return self.head_loaded and (self.card is None or self.card.head_trained is True)
+
+    @property
     def gives_verdict(self) -> bool:
         """True only for a trained healthy/pathological model: the only kind whose output
-        may be shown as a probability of pathology."""
-        labels = tuple(sorted(label.lower() for label in self.labels))
-        trained = self.head_loaded and (self.card is None or self.card.head_trained)
-        return labels == PATHOLOGY_LABELS and trained
+        may be shown as a probability of pathology (see :mod:`voice_desk.model.verdict`)."""
+        return verdict.gives_verdict(self.labels, self.head_trained)
+
+    @property
+    def withheld_classes(self) -> tuple[str, ...]:
+        """Classes whose probability is never shown for this model."""
+        return verdict.withheld_classes(self.labels, self.head_trained)
+
+    @property
+    def no_verdict_reason(self) -> str:
+        return verdict.no_verdict_reason(self.labels, self.head_trained)
 
     @property
     def pathological_index(self) -> int | None:
-        lowered = [label.lower() for label in self.labels]
+        lowered = [label.strip().lower() for label in self.labels]
         return lowered.index("pathological") if "pathological" in lowered else None
 
     @contextmanager
@@ -88,52 +100,13 @@ class LoadedModel:
             self.model.set_attn_implementation(previous)
 
 
-def is_local_source(source: str) -> bool:
-    """A folder on disk rather than a hub id ("org/name")."""
-    return (os.path.exists(os.path.expanduser(source)) or source.startswith(("/", ".", "~"))
-            or "\\" in source or source.count("/") > 1)
-
-
-def check_model_folder(folder: Path) -> dict:
-    """Validate a local folder and return its config dict, or raise a clear error."""
-    if not folder.exists():
-        raise ModelNotFoundError("the model folder does not exist.", path=folder,
-                                 hint="Choose a folder made by Voice Desk's training or an AST checkpoint folder.")
-    if not folder.is_dir():
-        raise NotAModelError("a model is a folder, not a single file.", path=folder,
-                             hint="Choose the folder that holds config.json and model.safetensors.")
-    config_path = folder / "config.json"
-    if not config_path.is_file():
-        raise NotAModelError("this folder is not a model (it has no config.json).", path=folder,
-                             hint="Choose a folder made by Voice Desk's training or an AST checkpoint folder.")
-    try:
-        config = json.loads(config_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise NotAModelError(f"config.json cannot be read ({exc}).", path=folder,
-                             hint="The folder is damaged; copy it again.") from exc
-    if config.get("model_type") != AST_MODEL_TYPE:
-        raise NotAModelError(
-            f"this is a '{config.get('model_type', 'unknown')}' model, not an Audio Spectrogram Transformer.",
-            path=folder, hint="Voice Desk works with AST models only.")
-    if not any((folder / name).is_file() for name in SAFE_WEIGHTS):
-        if any((folder / name).is_file() for name in PICKLE_WEIGHTS):
-            raise UnsafeModelError(
-                "the weights are stored as a pickle file (pytorch_model.bin), which Voice Desk never opens "
-                "because it can run hidden code.", path=folder,
-                hint="Convert the model to safetensors with a trusted tool, or ask its author for model.safetensors.")
-        raise NotAModelError("the folder has a config.json but no model weights (model.safetensors).", path=folder,
-                             hint="Copy the whole model folder again.")
-    return config
-
-
-def resolve_source(source: str | Path) -> tuple[str, Path | None]:
-    """``(what from_pretrained gets, the checked local folder or None for a hub id)``."""
-    source = str(source)
-    if not is_local_source(source):
-        return source, None
-    folder = Path(os.path.expanduser(source))
-    check_model_folder(folder)
-    return str(folder.resolve()), folder
+def _load_failure(exc: Exception) -> str:
+    """A one-line reason from a library's exception."""
+    text = str(exc).strip()
+    if "mismatched" in text or "size mismatch" in text:
+        return "its weights do not fit its config.json (layer sizes differ)"
+    text = " ".join(line.strip() for line in text.splitlines() if line.strip()) or type(exc).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 def load_model(source: str | Path = DEFAULT_BASE, device: str | None = None,
@@ -187,14 +160,16 @@ def from_pretrained(target: str, attn_implementation: str = "sdpa", role: str = 
                                             max_length=model.config.max_length)
     except OSError as exc:
         if os.path.isdir(target):
-            raise NotAModelError(f"the {role} cannot be loaded ({exc}).", path=target,
+            raise NotAModelError(f"the {role} cannot be loaded ({_load_failure(exc)}).", path=target,
                                  hint="Copy the whole model folder again.") from exc
         raise ModelNotFoundError(
             f"the {role} '{target}' is not on this computer and could not be downloaded.",
-            hint=offline_hint or (
-                "Connect to the internet once to download it (it is then kept in the Hugging Face cache, "
-                "~/.cache/huggingface, and works offline), or copy a model folder onto this computer and "
-                "choose that folder (Models > Import... in the window, or --model FOLDER).")) from exc
+            hint=offline_hint or missing_model_hint(target)) from exc
+    except Exception as exc:  # noqa: BLE001 - damaged weights, bad config values, weights that do not fit
+        raise NotAModelError(f"the {role} cannot be loaded: {_load_failure(exc)}.",
+                             path=target if os.path.isdir(target) else None,
+                             hint="The model folder is damaged or was changed by hand; copy the whole folder "
+                                  "again from where it was made.") from exc
     finally:
         hf_logging.set_verbosity(verbosity)
     missing = list(info.get("missing_keys", []))

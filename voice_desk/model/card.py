@@ -14,6 +14,19 @@ CONFIGURATIONS = ("ast_freeze", "ast_finetuned")
 PATHOLOGY_LABELS = ("healthy", "pathological")
 DEFAULT_BASE = "MIT/ast-finetuned-audioset-10-10-0.4593"
 
+_FIELD_TYPES = {
+    "configuration": ((str, type(None)), "a configuration name or null"),
+    "labels": ((list,), "a list of class names"),
+    "base_checkpoint": ((str, type(None)), "a checkpoint name or null"),
+    "max_length": ((int,), "a whole number of frames"),
+    "head_trained": ((bool,), "true or false"),
+    "training_data": ((dict,), "an object"),
+    "metrics": ((dict,), "an object"),
+    "created": ((str,), "a date"),
+    "app_version": ((str,), "a version"),
+    "notes": ((str,), "text"),
+}
+
 
 @dataclass
 class ModelCard:
@@ -45,6 +58,16 @@ class ModelCard:
 
     @classmethod
     def from_dict(cls, data: dict) -> "ModelCard":
+        """Raises ValueError for a card whose fields have the wrong type (a card saying
+        ``"head_trained": "no"`` must not count as a trained head)."""
+        if not isinstance(data, dict):
+            raise ValueError("the card is not a JSON object")
+        for key, (types, wanted) in _FIELD_TYPES.items():
+            if key not in data:
+                continue
+            value = data[key]
+            if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+                raise ValueError(f"'{key}' should be {wanted}, not {value!r}")
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         unknown = {k: v for k, v in data.items() if k not in cls.__dataclass_fields__}
         card = cls(**known)

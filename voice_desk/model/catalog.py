@@ -8,8 +8,9 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from voice_desk.model.bundle import check_model_folder
-from voice_desk.model.card import PATHOLOGY_LABELS, ModelCard
+from voice_desk.model import verdict
+from voice_desk.model.source import check_model_folder
+from voice_desk.model.card import ModelCard
 
 
 @dataclass(frozen=True)
@@ -33,8 +34,8 @@ def describe_model_folder(folder: str | Path) -> ModelEntry:
         card = None
     id2label = config.get("id2label") or {}
     labels = tuple(str(id2label[k]) for k in sorted(id2label, key=lambda k: int(k))) if id2label else ()
-    trained = card.head_trained if card else False
-    expects = tuple(sorted(l.lower() for l in labels)) == PATHOLOGY_LABELS and trained
+    trained = card.head_trained is True if card else False
+    expects = verdict.gives_verdict(labels, trained)
     configuration = card.configuration if card else None
     summary = card.summary() if card else "AST checkpoint without a Voice Desk model card"
     name = f"{configuration} ({folder.name})" if configuration else folder.name

@@ -33,7 +33,8 @@ class Engine:
         return Prediction(model=loaded.name, labels=loaded.labels, probabilities=probabilities,
                           gives_verdict=verdict,
                           pathology_probability=float(probabilities[index]) if verdict else None,
-                          source=str(recording.path) if recording.path else recording.name, warnings=warnings)
+                          source=str(recording.path) if recording.path else recording.name, warnings=warnings,
+                          withheld=loaded.withheld_classes, no_verdict_reason=loaded.no_verdict_reason)
 
     def _forward(self, batch: np.ndarray):
         import torch

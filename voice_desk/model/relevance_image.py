@@ -76,8 +76,22 @@ def heat_rgb(log_mel_power: np.ndarray, relevance: np.ndarray, opacity: float = 
     return ((1 - alpha) * grey + alpha * heat).astype(np.float32)
 
 
+def _legend(rendering: str):
+    """A colour scale for the relevance hue (study) or heat (heat map), at full brightness."""
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import ListedColormap, Normalize
+
+    level = np.linspace(0.0, 1.0, 256)
+    if rendering == "study":
+        colours = _hsv_to_rgb((1.0 - level) * (2.0 / 3.0), np.ones_like(level), np.ones_like(level))
+    else:
+        colours = np.stack([np.clip(level * 2, 0, 1), np.clip(level * 2 - 1, 0, 1), np.zeros_like(level)], axis=-1)
+    return ScalarMappable(norm=Normalize(0.0, 1.0), cmap=ListedColormap(colours))
+
+
 def save_png(explanation, path: str | Path, rendering: str = "study", title: str | None = None) -> Path:
-    """Write the explanation as a PNG with time (s) and frequency (Hz) axes."""
+    """Write the explanation as a picture (PNG; .svg/.pdf by the file name) with time (s) and
+    frequency (Hz) axes, a relevance colour scale, and the recording's warnings."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -97,13 +111,22 @@ def save_png(explanation, path: str | Path, rendering: str = "study", title: str
     ax.set_xlabel("Time (s)")
     ax.set_ylabel("Frequency (Hz, mel scale)")
     p = explanation.prediction
-    verdict = (f"P(pathological) = {p.pathology_probability:.2f}" if p.gives_verdict
-               else f"no verdict (not a trained pathology model); top class: {p.top_classes(1)[0][0]}")
+    if p.gives_verdict:
+        verdict = f"P(pathological) = {p.pathology_probability:.2f}"
+    else:
+        top = p.top_classes(1)
+        verdict = "no verdict" + (f"; top class: {top[0][0]}" if top else "")
     ax.set_title(title or f"{Path(p.source).name} — {p.model} — {verdict}", fontsize=9)
-    caption = ("hue = relevance (blue low, red high), brightness = spectral power" if rendering == "study"
-               else "heat = relevance over the grey spectrogram")
-    fig.text(0.01, 0.01, caption + ". Research use only, not a diagnosis.", fontsize=7)
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    bar = fig.colorbar(_legend(rendering), ax=ax, pad=0.01, fraction=0.03, ticks=[0, 1])
+    bar.ax.set_yticklabels(["low", "high"], fontsize=7)
+    bar.set_label("relevance (within this recording)", fontsize=7)
+    caption = ("hue = relevance (blue low, red high), brightness = spectral power (top 70 dB)"
+               if rendering == "study" else "heat = relevance over the grey spectrogram")
+    lines = [caption + ". Research use only, not a diagnosis."]
+    lines += [f"Warning: {w}" for w in p.warnings]
+    for i, line in enumerate(reversed(lines)):
+        fig.text(0.01, 0.01 + 0.035 * i, line, fontsize=7, color="black" if i == len(lines) - 1 else "#8a5a00")
+    fig.tight_layout(rect=(0, 0.01 + 0.035 * len(lines), 1, 1))
     path = Path(path)
     fig.savefig(path)
     plt.close(fig)

@@ -15,6 +15,10 @@ class Prediction:
 
     ``pathology_probability`` is None unless the model is a trained healthy/pathological
     model (``gives_verdict``): an AudioSet base or an untrained head never gives a verdict.
+    ``withheld`` names the classes whose probability is never shown (a health-status class of
+    a model that gives no verdict; every class of an untrained head), see
+    :mod:`voice_desk.model.verdict`. ``probabilities`` keeps the raw softmax for computation;
+    whatever is shown or saved goes through :meth:`top_classes` / :meth:`shown_probabilities`.
     """
 
     model: str
@@ -24,24 +28,40 @@ class Prediction:
     pathology_probability: float | None
     source: str = ""
     warnings: list[str] = field(default_factory=list)
+    withheld: tuple[str, ...] = ()
+    no_verdict_reason: str = ""
 
     @property
-    def label(self) -> str:
-        """The most probable class (for a verdict model: 'healthy' or 'pathological')."""
-        return self.labels[int(np.argmax(self.probabilities))]
+    def label(self) -> str | None:
+        """The most probable class that may be shown (for a verdict model: 'healthy' or
+        'pathological'); None when every class is withheld."""
+        top = self.top_classes(1)
+        return top[0][0] if top else None
+
+    def shown_probabilities(self) -> np.ndarray:
+        """``probabilities`` with every withheld class set to NaN."""
+        shown = np.asarray(self.probabilities, dtype=np.float32).copy()
+        for i, label in enumerate(self.labels):
+            if label in self.withheld:
+                shown[i] = np.nan
+        return shown
 
     def top_classes(self, k: int = 5) -> list[tuple[str, float]]:
-        order = np.argsort(-self.probabilities)[:k]
-        return [(self.labels[i], float(self.probabilities[i])) for i in order]
+        """Up to ``k`` (label, probability) pairs, most probable first, withheld classes left out."""
+        shown = self.shown_probabilities()
+        order = [i for i in np.argsort(-np.nan_to_num(shown, nan=-1.0)) if not np.isnan(shown[i])]
+        return [(self.labels[i], float(shown[i])) for i in order[:k]]
 
     def to_record(self) -> dict:
-        record = {"file": self.source, "model": self.model, "label": self.label,
+        record = {"file": self.source, "model": self.model,
+                  "label": self.label if self.gives_verdict else None,
                   "gives_verdict": self.gives_verdict,
-                  "pathology_probability": self.pathology_probability,
+                  "pathology_probability": self.pathology_probability if self.gives_verdict else None,
                   "top_classes": [{"label": l, "probability": p} for l, p in self.top_classes()],
                   "warnings": self.warnings}
         if not self.gives_verdict:
-            record["label"] = None
+            record["no_verdict_reason"] = self.no_verdict_reason
+            record["withheld_classes"] = list(self.withheld)
         return record
 
 
@@ -75,9 +95,10 @@ class Explanation:
         path = Path(path)
         np.savez_compressed(
             path,
-            probabilities=p.probabilities.astype(np.float32),
+            probabilities=p.shown_probabilities(),
             labels=np.array(p.labels),
-            pathology_probability=np.float32(np.nan if p.pathology_probability is None else p.pathology_probability),
+            pathology_probability=np.float32(p.pathology_probability if p.gives_verdict else np.nan),
+            no_verdict_reason=np.array(p.no_verdict_reason),
             gives_verdict=np.bool_(p.gives_verdict),
             log_mel=self.log_mel.astype(np.float32),
             log_mel_power=self.log_mel_power.astype(np.float32),
@@ -96,10 +117,16 @@ class Explanation:
     def load_npz(cls, path: str | Path) -> "Explanation":
         with np.load(path, allow_pickle=False) as z:
             prob = float(z["pathology_probability"])
-            prediction = Prediction(model=str(z["model"]), labels=[str(x) for x in z["labels"]],
-                                    probabilities=z["probabilities"], gives_verdict=bool(z["gives_verdict"]),
-                                    pathology_probability=None if np.isnan(prob) else prob,
-                                    source=str(z["source"]), warnings=json.loads(str(z["warnings"])))
+            labels = [str(x) for x in z["labels"]]
+            probabilities = z["probabilities"]
+            verdict = bool(z["gives_verdict"])
+            prediction = Prediction(model=str(z["model"]), labels=labels, probabilities=probabilities,
+                                    gives_verdict=verdict,
+                                    pathology_probability=None if (np.isnan(prob) or not verdict) else prob,
+                                    source=str(z["source"]), warnings=json.loads(str(z["warnings"])),
+                                    withheld=tuple(l for l, p in zip(labels, probabilities) if np.isnan(p)),
+                                    no_verdict_reason=str(z["no_verdict_reason"]) if "no_verdict_reason" in z
+                                    else "")
             return cls(prediction=prediction, log_mel=z["log_mel"], log_mel_power=z["log_mel_power"],
                        patch_relevance=z["patch_relevance"], frame_relevance=z["frame_relevance"],
                        n_frames=int(z["n_frames"]), frame_shift=float(z["frame_shift"]),
