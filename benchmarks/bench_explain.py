@@ -6,7 +6,8 @@ and times, each in a fresh process on the same 3 s clip:
 
   pipeline  HF pipeline("audio-classification"), prediction only (the obvious alternative)
   predict   Voice Desk's Engine.predict (sdpa)
-  explain   Voice Desk's Engine.explain (eager + rollout streamed through hooks)
+  explain   Voice Desk's Engine.explain (head-fused 'voice_desk_rollout' attention, rollout
+            streamed through forward hooks)
   naive     prediction with output_attentions=True, then rollout over all collected layers
 
 Goals (issue 2): explain <= 1.25 x pipeline time and <= 350 MB above prediction-only peak.
@@ -128,7 +129,7 @@ def main() -> None:
                 print(f"round {round_ + 1} {mode:9s} median {r['median_s']:.3f} s  peak RSS {r['peak_rss_mb']:.0f} MB",
                       flush=True)
     print()
-    print(f"| mode | median time (s) | × pipeline | peak RSS (MB) | Δ peak vs predict (MB) |")
+    print("| mode | median time (s) | × pipeline | peak RSS (MB) | Δ peak vs predict (MB) |")
     print("|---|---|---|---|---|")
     base_t = results.get("pipeline", {}).get("median_s")
     base_m = results.get("predict", {}).get("peak_rss_mb")

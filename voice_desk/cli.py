@@ -56,6 +56,24 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("voice-desk: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader of our output went away (e.g. `voice-desk predict ... | head`)
+        sys.stderr.close()
+        return 141
+    except OSError as exc:
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        print(f"voice-desk: {where}{exc.strerror or exc}. Check that the disk is not full and that you may write "
+              "there.", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: a message, not a traceback
+        print(f"voice-desk: unexpected error ({type(exc).__name__}: {exc}). This is a bug in Voice Desk, not a "
+              "problem with your files; run the command again with --verbose to see the details, and report "
+              "them.", file=sys.stderr)
+        if args.verbose:
+            import traceback
+
+            traceback.print_exc()
+        return 3
 
 
 if __name__ == "__main__":  # pragma: no cover

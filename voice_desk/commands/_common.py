@@ -21,3 +21,29 @@ def quiet_libraries() -> None:
 
     hf_logging.disable_progress_bar()
     hf_logging.set_verbosity_error()
+
+
+def output_path(value: str, suffixes: tuple[str, ...], option: str, audio: str | None = None):
+    """Check an output file name before any slow work: a known suffix (the first is added
+    when there is none), not a folder, never the input recording; its folder is created."""
+    from pathlib import Path
+
+    from voice_desk.errors import VoiceDeskError
+
+    path = Path(value).expanduser()
+    if path.is_dir():
+        raise VoiceDeskError(f"{option} {value}: this is a folder.", hint="Give a file name inside it.")
+    if not path.suffix:
+        path = path.with_name(path.name + suffixes[0])
+    if path.suffix.lower() not in suffixes:
+        raise VoiceDeskError(f"{option} {value}: the file name must end in {' or '.join(suffixes)}.",
+                             hint=f"For example {option} {path.with_suffix(suffixes[0]).name}.")
+    if audio is not None and path.resolve() == Path(audio).expanduser().resolve():
+        raise VoiceDeskError(f"{option} {value}: this is the recording itself, which Voice Desk never overwrites.",
+                             hint="Choose another file name.")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise VoiceDeskError(f"{option} {value}: its folder cannot be created ({exc.strerror}).",
+                             hint="Choose a folder you can write to.") from exc
+    return path

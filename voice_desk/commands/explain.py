@@ -11,7 +11,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("audio", help="WAV, FLAC, OGG or NSP file")
     add_model_argument(parser)
     parser.add_argument("--out", "-o", required=True, help="result file (.npz; keys documented in the README)")
-    parser.add_argument("--png", default=None, help="also write the study's picture (hue = relevance, brightness = power)")
+    parser.add_argument("--png", default=None, metavar="IMAGE.png",
+                        help="also write the study's picture (hue = relevance, brightness = power; .svg or .pdf "
+                             "give a vector file)")
     parser.add_argument("--rendering", choices=("study", "heat"), default="study", help="picture style for --png")
     parser.add_argument("--head-fusion", choices=("mean", "max", "min"), default="mean")
     parser.add_argument("--discard-ratio", type=float, default=0.0, help="zero this share of the lowest attention")
@@ -20,25 +22,32 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     import json
-    from pathlib import Path
 
     from voice_desk.audio.load import load_recording
-    from voice_desk.commands._common import quiet_libraries
+    from voice_desk.commands._common import output_path, quiet_libraries
     from voice_desk.errors import VoiceDeskError
     from voice_desk.model.bundle import load_model
     from voice_desk.model.engine import Engine
+    from voice_desk.model.source import resolve_source
 
+    # Everything that can be checked quickly is checked before the slow model load.
     if not 0.0 <= args.discard_ratio < 1.0:
-        raise VoiceDeskError("--discard-ratio must be at least 0 and below 1.")
-    recording = load_recording(args.audio)  # fail on bad audio before the slow model load
+        raise VoiceDeskError(f"--discard-ratio {args.discard_ratio}: it must be at least 0 and below 1.",
+                             hint="0 keeps every attention weight (the study's setting); 0.9 keeps the top 10 %.")
+    out = output_path(args.out, (".npz",), "--out", audio=args.audio)
+    png = output_path(args.png, (".png", ".svg", ".pdf"), "--png", audio=args.audio) if args.png else None
+    if png is not None and png.resolve() == out.resolve():
+        raise VoiceDeskError("--out and --png name the same file.", hint="Give the picture its own name.")
+    resolve_source(args.model)
+    recording = load_recording(args.audio)
     quiet_libraries()
     engine = Engine(load_model(args.model, device=args.device))
     explanation = engine.explain(recording, head_fusion=args.head_fusion, discard_ratio=args.discard_ratio)
-    out = explanation.save_npz(Path(args.out))
-    if args.png:
+    out = explanation.save_npz(out)
+    if png is not None:
         from voice_desk.model.relevance_image import save_png
 
-        save_png(explanation, args.png, rendering=args.rendering)
+        save_png(explanation, png, rendering=args.rendering)
     if args.json:
         print(json.dumps(explanation.to_record(), indent=2))
     else:
@@ -46,5 +55,5 @@ def run(args) -> int:
 
         print(describe(explanation.prediction))
         print(f"relevance map: {explanation.patch_relevance.shape[0]} x {explanation.patch_relevance.shape[1]} patches "
-              f"-> {out}" + (f", picture -> {args.png}" if args.png else ""))
+              f"-> {out}" + (f", picture -> {png}" if png else ""))
     return 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 HELP = "predict many recordings (batched); one line or JSON record per file, errors per file"
 
 
@@ -15,39 +17,75 @@ def add_arguments(parser) -> None:
 
 
 def describe(prediction) -> str:
-    """One human-readable line for a prediction."""
+    """One human-readable line for a prediction (a verdict only from a model that may give one)."""
     if prediction.gives_verdict:
         text = (f"{prediction.source}: {prediction.label} "
                 f"(P(pathological) = {prediction.pathology_probability:.3f}, {prediction.model})")
     else:
+        reason = prediction.no_verdict_reason or "it is not a trained healthy/pathological model"
+        text = f"{prediction.source}: no verdict — {prediction.model}: {reason}"
         top = ", ".join(f"{label} {p:.2f}" for label, p in prediction.top_classes(3))
-        text = (f"{prediction.source}: no verdict — {prediction.model} is not a trained healthy/pathological "
-                f"model; top classes: {top}")
+        if top:
+            text += f"; top classes: {top}"
     for warning in prediction.warnings:
         text += f"\n  warning: {warning}"
     return text
 
 
 def run(args) -> int:
-    import json
-
+    """Files are read, assessed and reported in the order given, ``--batch-size`` at a time,
+    so memory stays bounded and results appear as they come. The model is loaded when the
+    first readable file is there (not at all if none is)."""
     from voice_desk.audio.load import load_recording
-    from voice_desk.commands._common import quiet_libraries
     from voice_desk.errors import VoiceDeskError
+
+    from voice_desk.model.source import resolve_source
+
+    resolve_source(args.model)  # a wrong model folder is reported before any file is read
+    batch_size = max(1, args.batch_size)
+    engine = None
+    pending: list = []  # Recording, or (path, error) for a file that failed, in input order
+    failures = 0
+
+    def flush() -> None:
+        nonlocal engine
+        recordings = [item for item in pending if not isinstance(item, tuple)]
+        predictions = iter([])
+        if recordings:
+            if engine is None:
+                engine = _engine(args)
+            predictions = iter(engine.predict(recordings, batch_size=batch_size))
+        for item in pending:
+            if isinstance(item, tuple):
+                _print_error(*item, as_json=args.json)
+            else:
+                prediction = next(predictions)
+                print(json.dumps(prediction.to_record()) if args.json else describe(prediction), flush=True)
+        pending.clear()
+
+    for path in args.audio:
+        try:
+            pending.append(load_recording(path))
+        except VoiceDeskError as exc:
+            failures += 1
+            pending.append((path, exc))
+        if sum(not isinstance(item, tuple) for item in pending) >= batch_size:
+            flush()
+    flush()
+    return 1 if failures else 0
+
+
+def _engine(args):
+    from voice_desk.commands._common import quiet_libraries
     from voice_desk.model.bundle import load_model
     from voice_desk.model.engine import Engine
 
-    recordings, failures = [], 0
-    for path in args.audio:
-        try:
-            recordings.append(load_recording(path))
-        except VoiceDeskError as exc:
-            failures += 1
-            print(json.dumps({"file": path, "error": str(exc)}) if args.json else f"{path}: error: {exc.problem}"
-                  + (f" {exc.hint}" if exc.hint else ""))
-    if recordings:
-        quiet_libraries()
-        engine = Engine(load_model(args.model, device=args.device))
-        for prediction in engine.predict(recordings, batch_size=max(1, args.batch_size)):
-            print(json.dumps(prediction.to_record()) if args.json else describe(prediction))
-    return 1 if failures else 0
+    quiet_libraries()
+    return Engine(load_model(args.model, device=args.device))
+
+
+def _print_error(path: str, exc, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"file": path, "error": str(exc), "error_type": type(exc).__name__}), flush=True)
+    else:
+        print(f"{path}: error: {exc.problem}" + (f" {exc.hint}" if exc.hint else ""), flush=True)
