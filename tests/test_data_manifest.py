@@ -54,3 +54,17 @@ def test_unpack_per_pathology_archive(tmp_path):
         z.writestr("1/sentences/1-phrase.nsp", b"x")
     unpack(archive, tmp_path / "svd")
     assert (tmp_path / "svd" / "data" / "1" / "sentences" / "1-phrase.nsp").is_file()
+
+
+def test_manifest_names_the_lines_of_missing_and_repeated_files(tmp_path, wav_file):
+    wav_file(speech_like(1.0), "a.wav")
+    m = tmp_path / "m.csv"
+    m.write_text("path,label,speaker,gender\na.wav,healthy,s1,m\ngone.wav,healthy,s2,m\n", encoding="utf-8")
+    assert load_manifest(m).excluded[0].item == "line 3: gone.wav"
+    assert load_manifest(m).clips[0].key == "manifest:a.wav"
+    m.write_text("path,label,speaker,gender\na.wav,healthy,s1,m\n./a.wav,pathological,s1,m\n", encoding="utf-8")
+    with pytest.raises(ManifestError, match="line 3: './a.wav' is already listed on line 2"):
+        load_manifest(m)
+    m.write_text("path,label,speaker,gender\ngone.wav,healthy,s1,m\n", encoding="utf-8")
+    with pytest.raises(ManifestError, match="1 listed files were not found, e.g. line 2: gone.wav"):
+        load_manifest(m)

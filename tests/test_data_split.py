@@ -60,3 +60,32 @@ def test_svd_split_keeps_multi_session_speakers_together(tmp_path):
 def test_bad_fractions():
     with pytest.raises(SplitError):
         make_split(many_session_corpus(), fractions=(0.5, 0.1, 0.1))
+
+
+def test_a_saved_split_works_where_the_data_lies_elsewhere(tmp_path):
+    import dataclasses
+
+    corpus = many_session_corpus()
+    for clip in corpus.clips:
+        clip.key = "manifest:" + clip.path.rsplit("/", 1)[1]
+    split = make_split(corpus, seed=5)
+    csv_path, _ = split.save(tmp_path, corpus)
+    moved = Corpus(clips=[dataclasses.replace(c, path=c.path.replace("/x/", "/elsewhere/")) for c in corpus.clips[1:]],
+                   source="test", name="test")
+    matched, unmatched, missing = Split.load(csv_path).for_corpus(moved)
+    assert unmatched == 1 and missing == []  # the first clip is not in this data
+    assert {c.key: matched.assignment[c.path] for c in moved.clips} == \
+        {c.key: split.assignment[c.path] for c in corpus.clips[1:]}
+    assert matched.seed == 5 and matched.stratify_gender
+
+
+def test_bad_split_files(tmp_path):
+    bad = tmp_path / "split.csv"
+    bad.write_text("file,part\nx.wav,train\n", encoding="utf-8")
+    with pytest.raises(SplitError, match="lacks the columns"):
+        Split.load(bad)
+    bad.write_text("part,path\ntrain,a.wav\nvalidation,b.wav\n", encoding="utf-8")
+    with pytest.raises(SplitError, match="line 3: unknown part 'validation'"):
+        Split.load(bad)
+    with pytest.raises(SplitError, match="does not exist"):
+        Split.load(tmp_path / "none.csv")

@@ -96,3 +96,58 @@ def test_svd_sentence_files_know_their_true_label(tmp_path):
     write_nsp(other, speech_like(1.0, rate=50_000), 50_000)
     assert true_label_from_metadata(other) is None
     assert true_label_from_metadata(tmp_path / "999999-phrase.nsp") is None  # not an SVD session
+
+
+def _small_tree(root):
+    """Healthy controls (three with recordings) and Bulbärparalyse (both sessions recorded)."""
+    from svd_tree import clip_for
+    from voice_desk.audio.nsp import write_nsp
+    from voice_desk.data.svd import phrase_file, sessions_of
+
+    healthy, bulbar = sessions_of("healthy"), sessions_of("Bulbärparalyse")
+    data = root / "data"
+    for sid in healthy + bulbar:
+        (data / str(sid)).mkdir(parents=True, exist_ok=True)
+    for sid, label in [(s, "healthy") for s in healthy[:3]] + [(s, "pathological") for s in bulbar]:
+        path = phrase_file(data, sid)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_nsp(path, clip_for(label, "m", sid), 50_000)
+    return data, healthy[:3], bulbar
+
+
+def _tree_state(root):
+    return {str(p): (p.stat().st_size, p.read_bytes()) for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_damaged_nsp_files_are_named_and_left_out_not_fatal(tmp_path):
+    from svd_tree import clip_for
+    from voice_desk.audio.nsp import write_nsp
+    from voice_desk.data.svd import REASON_DAMAGED, phrase_file
+
+    data, healthy, bulbar = _small_tree(tmp_path / "svd")
+    phrase_file(data, bulbar[0]).write_bytes(b"not an NSP file" * 10)        # a damaged sentence
+    vowel = data / str(healthy[0]) / "vowels" / f"{healthy[0]}-a_n.nsp"     # a damaged vowel: the sentence stays
+    vowel.parent.mkdir(parents=True)
+    vowel.write_bytes(b"broken")
+    before = _tree_state(tmp_path / "svd")
+    corpus = load_svd(tmp_path / "svd")
+    assert {int(c.session) for c in corpus.clips} == set(healthy) | {bulbar[1]}
+    damaged = [e for e in corpus.excluded if e.reason == REASON_DAMAGED]
+    assert len(damaged) == 1 and f"{bulbar[0]}-phrase.nsp" in damaged[0].item
+    assert set(corpus.settings["damaged_files"]) == {f"{bulbar[0]}/sentences/{bulbar[0]}-phrase.nsp",
+                                                     f"{healthy[0]}/vowels/{healthy[0]}-a_n.nsp"}
+    assert _tree_state(tmp_path / "svd") == before  # the user's copy is never written to
+    # Repaired (unzipped again): the next read indexes again and uses it.
+    write_nsp(phrase_file(data, bulbar[0]), clip_for("pathological", "m", 1), 50_000)
+    corpus = load_svd(tmp_path / "svd")
+    assert bulbar[0] in {int(c.session) for c in corpus.clips}
+    assert not [e for e in corpus.excluded if e.reason == REASON_DAMAGED]
+
+
+def test_folder_with_session_folders_but_no_recordings_says_what_was_found(tmp_path):
+    for sid in (1, 2):
+        (tmp_path / "data" / str(sid)).mkdir(parents=True)
+    with pytest.raises(SvdError) as info:
+        load_corpus(f"svd:{tmp_path}")
+    text = str(info.value)
+    assert "no usable sentence recordings" in text and "2 × session folder has no sentence recording" in text

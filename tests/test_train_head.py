@@ -69,3 +69,49 @@ def test_cache_key_follows_backbone_weights(tmp_path):
     assert list(fa.folder.glob("*.npy")) == []
     fa.put("abc", np.ones(3))
     assert not list(fa.folder.glob("*.pkl")) and (fa.folder / "abc.npy").is_file()
+
+
+def _vectors(n, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 8, generator=g)
+    y = (x[:, 0] > 0).long().numpy()
+    return x, y
+
+
+def _head():
+    torch.manual_seed(3)
+    return torch.nn.Sequential(torch.nn.LayerNorm(8), torch.nn.Linear(8, 2))
+
+
+def test_an_accumulation_window_weighs_every_clip_alike_as_trainer_does():
+    # 6 clips, batches of 4 accumulated over 2 (windows of 4 + 2 clips) must train exactly like one
+    # batch of 8 (that holds the same 6 clips): Trainer divides a window's summed loss by its clips.
+    x, y = _vectors(6)
+    dev_x, dev_y = _vectors(4, seed=1)
+    common = dict(learning_rate=0.05, epochs=3, warmup_ratio=0.0, patience=10, seed=11, max_grad_norm=0.0)
+    a, b = _head(), _head()
+    train_head(a, x, y, dev_x, dev_y, HeadSettings(train_batch_size=4, gradient_accumulation_steps=2, **common))
+    train_head(b, x, y, dev_x, dev_y, HeadSettings(train_batch_size=8, gradient_accumulation_steps=1, **common))
+    for pa, pb in zip(a.parameters(), b.parameters()):
+        assert torch.allclose(pa, pb, atol=1e-6)
+
+
+def test_loss_is_logged_every_logging_steps_and_progress_every_step():
+    x, y = _vectors(40)
+    dev_x, dev_y = _vectors(10, seed=1)
+    events = []
+    settings = HeadSettings(train_batch_size=4, gradient_accumulation_steps=1, epochs=3, logging_steps=4, seed=1)
+    result = train_head(_head(), x, y, dev_x, dev_y, settings, report=events.append)
+    logs = [e for e in events if e["event"] == "log"]
+    assert result.steps == 30 and [e["step"] for e in logs] == [4, 8, 12, 16, 20, 24, 28]
+    assert [e["done"] for e in events if e["event"] == "progress"] == list(range(1, 31))
+    assert [e["epoch"] for e in events if e["event"] == "eval"] == [1, 2, 3]
+
+
+def test_best_head_by_auc_when_the_recipe_asks():
+    x, y = _vectors(24)
+    dev_x, dev_y = _vectors(12, seed=2)
+    result = train_head(_head(), x, y, dev_x, dev_y, HeadSettings(epochs=4, metric="auc", seed=1,
+                                                                  gradient_accumulation_steps=1))
+    aucs = [h["dev_auc"] for h in result.history]
+    assert result.history[result.best_epoch - 1]["dev_auc"] == max(aucs)

@@ -46,3 +46,44 @@ def test_metrics():
     assert m["per_gender"]["male"]["uar"] == 1.0 and m["per_gender"]["female"]["uar"] == 0.5
     assert m["roc"]["fpr"][0] == 0 and m["roc"]["tpr"][-1] == 1
     assert math.isnan(roc_auc([1, 1], [0.2, 0.3]))
+
+
+def test_values_training_cannot_run_with_are_refused():
+    cases = {"warmup_ratio=1.5": "warmup_ratio", "eval_strategy=steps": "save_strategy",
+             "metric_for_best_model=loss": "metric_for_best_model", "per_device_train_batch_size=0": "1 or more",
+             "push_to_hub=true": "never uploads", "mixed_precision=fp8": "mixed_precision"}
+    for override, message in cases.items():
+        with pytest.raises(RecipeError, match=message):
+            load_recipe("ast_finetuned", [override])
+    with pytest.raises(RecipeError, match="'epoch' for ast_freeze"):
+        load_recipe("ast_freeze", ["eval_strategy=steps", "save_strategy=steps"])
+    steps = load_recipe("ast_finetuned", ["eval_strategy=steps", "save_strategy=steps"])
+    assert steps["eval_steps"] == 50
+
+
+def test_per_gender_metrics_carry_their_roc():
+    m = evaluate_scores([0, 1, 1, 0, 1, 0], [0.2, 0.9, 0.4, 0.1, 0.7, 0.95], ["m", "m", "f", "f", "f", "m"])
+    for gender in ("m", "f"):
+        per = m["per_gender"][gender]
+        assert per["n"] == 3 and sum(map(sum, per["confusion_matrix"])) == 3
+        assert per["roc"]["fpr"][0] == 0 and per["roc"]["tpr"][-1] == 1
+    assert m["per_gender"]["f"]["auc"] == 1.0 and m["per_gender"]["m"]["auc"] == 0.5
+
+
+def test_mixed_precision_on_cuda_and_sdpa_for_training(monkeypatch):
+    import torch
+
+    from svd_tree import shared_tiny_base
+    from voice_desk.train.base_model import load_base
+    from voice_desk.train.finetune import precision_flags
+
+    assert precision_flags("auto", "cpu") == {"bf16": False, "fp16": False}
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)
+    assert precision_flags("auto", "cuda") == {"bf16": True, "fp16": False}
+    assert precision_flags("fp16", "cuda") == {"bf16": False, "fp16": True}
+    assert precision_flags("none", "cuda") == {"bf16": False, "fp16": False}
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: False)  # e.g. a T4 or V100
+    assert precision_flags("auto", "cuda") == {"bf16": False, "fp16": True}
+    model, _, _ = load_base(str(shared_tiny_base()))
+    assert model.config._attn_implementation == "sdpa" and model.config.num_labels == 2

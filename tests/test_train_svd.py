@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -78,7 +79,8 @@ def test_progress_json_in_a_subprocess(freeze_bundle, tmp_path):
     tree, base = shared_svd_tree(), shared_tiny_base()
     proc = subprocess.run([sys.executable, "-m", "voice_desk", "train", "--data", f"svd:{tree['root']}",
                            "--out", str(tmp_path / "m"), "--progress-json", "--set", f"base_model={base}",
-                           "--set", "num_train_epochs=2"], capture_output=True, text=True, timeout=300)
+                           "--set", "num_train_epochs=2", "--set", "logging_steps=1"],
+                          capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     events = [json.loads(line) for line in proc.stdout.splitlines()]  # stdout is JSON lines only
     kinds = {e["event"] for e in events}
@@ -94,26 +96,75 @@ def test_bad_data_gives_a_clear_error(tmp_path, capsys):
     assert "no Saarbruecken Voice Database sessions" in capsys.readouterr().err
 
 
-def test_ast_finetuned_learns_and_resumes_after_an_interruption(tmp_path):
+def test_ast_finetuned_learns_and_resumes_after_being_killed(tmp_path, capsys):
     tree, base = shared_svd_tree(), shared_tiny_base()
     out = tmp_path / "fine"
-    common = ["train", "--recipe", "training/ast_finetuned.toml", "--data", f"svd:{tree['root']}", "--out", str(out),
-              "--set", f"base_model={base}", "--set", "learning_rate=3e-4", "--set", "gradient_accumulation_steps=1",
-              "--set", "early_stopping_patience=12", "--set", "keep_checkpoints=true"]
-    assert main(common + ["--set", "num_train_epochs=2"]) == 0
+    args = ["train", "--recipe", "training/ast_finetuned.toml", "--data", f"svd:{tree['root']}", "--out", str(out),
+            "--set", f"base_model={base}", "--set", "learning_rate=3e-4", "--set", "gradient_accumulation_steps=1",
+            "--set", "early_stopping_patience=12", "--set", "num_train_epochs=12"]
+    # A real interruption: the training process is killed (as a power cut or a pre-empted GPU job
+    # would) once epoch 2 has been evaluated, i.e. while its checkpoint is being written or after.
+    proc = subprocess.Popen([sys.executable, "-m", "voice_desk", *args, "--progress-json"], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    try:
+        for line in proc.stdout:
+            event = json.loads(line)
+            if event["event"] == "eval" and event["epoch"] == 2:
+                break
+    finally:
+        proc.kill()
+        proc.wait()
+    assert not (out / "voice_desk.json").exists()
+    finished = [p for p in (out / "checkpoints").glob("checkpoint-*") if (p / "trainer_state.json").is_file()]
+    assert finished  # epoch 1's checkpoint at least
+    cut_short = out / "checkpoints" / "checkpoint-99999"  # as if the kill had hit while it was written
+    cut_short.mkdir()
+    (cut_short / "config.json").write_text("{}")
+    assert main(args) == 0  # the same command again
+    err = capsys.readouterr().err
+    assert "Set aside checkpoint-99999" in err
+    resumed_epoch = int(re.search(r"Resuming from checkpoint-\d+ \(epoch (\d+)\)", err).group(1))
+    assert resumed_epoch in (1, 2)
+    redone = [int(e) for e in re.findall(r"^epoch (\d+): dev UAR", err, flags=re.M)]
+    assert redone == list(range(resumed_epoch + 1, 13))  # finished epochs were not trained again
     card = ModelCard.load(out)
-    assert card.configuration == "ast_finetuned" and card.metrics["test"]["n"] > 0
-    assert len(json.loads((out / "history.json").read_text())) == 2
-    assert list((out / "checkpoints").glob("checkpoint-*"))
-    # As if a longer run had been interrupted after epoch 2: the same command picks up from there.
-    (out / "voice_desk.json").unlink()
-    assert main(common + ["--set", "num_train_epochs=12"]) == 0
-    card = ModelCard.load(out)
-    assert "checkpoint-" in card.extra["training"]["resumed_from"]
+    assert card.configuration == "ast_finetuned" and "checkpoint-" in card.extra["training"]["resumed_from"]
     history = json.loads((out / "history.json").read_text())
-    assert [h["epoch"] for h in history] == list(range(3, 13))  # epochs 1-2 were not redone
+    assert [h["epoch"] for h in history] == list(range(1, 13))  # the whole run, before and after the kill
+    assert card.metrics["dev"]["best_uar"] == max(h["dev_uar"] for h in history)
     assert card.metrics["test"]["uar"] >= 0.9
-    assert load_model(out).gives_verdict
+    assert not (out / "checkpoints").exists() and load_model(out).gives_verdict
+
+
+def test_an_interrupted_run_keeps_its_split_and_restart_starts_over(tmp_path, capsys):
+    from voice_desk.data.source import load_corpus
+    from voice_desk.data.split import make_split
+
+    tree, base = shared_svd_tree(), shared_tiny_base()
+    corpus = load_corpus(f"svd:{tree['root']}")
+    for name in ("resumed", "restarted"):  # what an interrupted run left: its split and a checkpoint
+        make_split(corpus, seed=1).save(tmp_path / name / "checkpoints", corpus)
+        (tmp_path / name / "checkpoints" / "checkpoint-3").mkdir()
+    common = ["train", "--data", f"svd:{tree['root']}", "--set", f"base_model={base}", *_sets(TINY_FREEZE)]
+    assert main(common + ["--out", str(tmp_path / "resumed")]) == 0
+    assert "Using the split of the interrupted run" in capsys.readouterr().err
+    assert json.loads((tmp_path / "resumed" / "split.json").read_text())["seed"] == 1
+    assert main(common + ["--out", str(tmp_path / "restarted"), "--restart"]) == 0
+    assert json.loads((tmp_path / "restarted" / "split.json").read_text())["seed"] == 42
+    assert not (tmp_path / "resumed" / "checkpoints").exists()
+    # A run that stopped before its first checkpoint leaves nothing to resume: a new split is made.
+    make_split(corpus, seed=1).save(tmp_path / "early" / "checkpoints", corpus)
+    assert main(common + ["--out", str(tmp_path / "early")]) == 0
+    assert json.loads((tmp_path / "early" / "split.json").read_text())["seed"] == 42
+
+
+def test_output_folder_holding_other_files_is_refused(tmp_path, capsys):
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "notes.txt").write_text("mine")
+    assert main(["train", "--data", f"svd:{shared_svd_tree()['root']}", "--out", str(busy)]) == 2
+    assert "already holds other files" in capsys.readouterr().err
+    assert [p.name for p in busy.iterdir()] == ["notes.txt"]
 
 
 def test_missing_hub_base_model_says_how_to_get_it(tmp_path, capsys):
@@ -124,3 +175,23 @@ def test_missing_hub_base_model_says_how_to_get_it(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "is not on this computer" in err and "base_model=" in err
     assert not (tmp_path / "m" / "voice_desk.json").exists()
+    not_a_model = tmp_path / "downloads"
+    not_a_model.mkdir()
+    (not_a_model / "config.json").write_text('{"model_type": "wav2vec2"}')
+    assert main(["train", "--data", f"svd:{tree['root']}", "--out", str(tmp_path / "m2"),
+                 "--set", f"base_model={not_a_model}"]) == 2
+    assert "not an Audio Spectrogram Transformer" in capsys.readouterr().err
+
+
+def test_early_stopping_count_survives_an_interruption(tmp_path, capsys):
+    tree, base = shared_svd_tree(), shared_tiny_base()
+    out = tmp_path / "stalled"
+    args = ["train", "--recipe", "ast_finetuned", "--data", f"svd:{tree['root']}", "--out", str(out),
+            "--set", f"base_model={base}", "--set", "learning_rate=1e-12",  # dev UAR never improves
+            "--set", "gradient_accumulation_steps=1", "--set", "keep_checkpoints=true"]
+    assert main(args + ["--set", "num_train_epochs=3", "--set", "early_stopping_patience=5"]) == 0
+    (out / "voice_desk.json").unlink()  # as if that run had been stopped after epoch 3
+    capsys.readouterr()
+    assert main(args + ["--set", "num_train_epochs=10", "--set", "early_stopping_patience=3"]) == 0
+    # Epochs 2 and 3 did not improve on epoch 1; one more non-improving epoch reaches patience 3.
+    assert re.findall(r"^epoch (\d+): dev UAR", capsys.readouterr().err, flags=re.M) == ["4"]

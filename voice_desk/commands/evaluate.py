@@ -9,7 +9,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--model", "-m", required=True, help="trained bundle folder")
     parser.add_argument("--data", "-d", required=True, help="svd:FOLDER or manifest:FILE.csv")
     parser.add_argument("--split", default="test", choices=("train", "dev", "test", "all"),
-                        help="which part to evaluate on (default test)")
+                        help="which part to evaluate on (default test); 'all': every recording of --data, "
+                             "e.g. another corpus")
     parser.add_argument("--split-file", default=None,
                         help="split.csv to use (default: the one saved in the bundle; else a new split with "
                              "the bundle's recipe seed)")
@@ -24,11 +25,13 @@ def run(args) -> int:
     from pathlib import Path
 
     from voice_desk.commands._common import quiet_libraries
-    from voice_desk.errors import ModelError
+    from voice_desk.errors import ModelError, VoiceDeskError
     from voice_desk.model.bundle import load_model
+    from voice_desk.train.clip_inputs import load_samples
     from voice_desk.train.metrics import evaluate_scores
+    from voice_desk.train.prepare import apply_split_file, load_recipe_corpus
     from voice_desk.train.recipe import load_recipe
-    from voice_desk.train.runner import prepare_data, predict_model
+    from voice_desk.train.runner import predict_model
 
     quiet_libraries()
     loaded = load_model(args.model, device=args.device)
@@ -40,20 +43,36 @@ def run(args) -> int:
     values = recipe_info.get("values", {})
     recipe = load_recipe(values.get("configuration", "ast_freeze"))
     recipe = recipe.with_overrides({k: v for k, v in values.items() if k in recipe.values})
-    split_file = args.split_file
-    if split_file is None and (Path(args.model) / "split.csv").is_file():
-        split_file = str(Path(args.model) / "split.csv")
-    prepared = prepare_data(recipe, args.data, split_file)
-    from voice_desk.errors import VoiceDeskError
-    from voice_desk.train.clip_inputs import load_samples
+    corpus = load_recipe_corpus(recipe, args.data)
+    if args.split == "all":
+        clips = list(corpus.clips)
+    else:
+        split_file = args.split_file
+        if split_file is None and (Path(args.model) / "split.csv").is_file():
+            split_file = str(Path(args.model) / "split.csv")
+        if split_file is None:
+            from voice_desk.data.split import make_split
 
-    clips = []
-    for clip in prepared.corpus.clips if args.split == "all" else prepared.split.clips(prepared.corpus, args.split):
+            split = make_split(corpus, recipe["split_fractions"], int(recipe["split_seed"]),
+                               bool(recipe.get("stratify_gender", True)))
+        else:
+            try:
+                split = apply_split_file(corpus, split_file)
+            except VoiceDeskError as exc:
+                raise VoiceDeskError(exc.problem, path=exc.path,
+                                     hint="Give the data the model was trained on, or --split all to evaluate on "
+                                          "every recording of other data.") from exc
+        clips = split.clips(corpus, args.split)
+    for line in corpus.excluded_summary():
+        print(f"left out {line}", file=sys.stderr)
+    usable = []
+    for clip in clips:
         try:
             load_samples(clip.path)
-            clips.append(clip)
+            usable.append(clip)
         except VoiceDeskError as exc:
             print(f"left out {clip.path}: {exc.problem}", file=sys.stderr)
+    clips = usable
     if not clips:
         raise VoiceDeskError(f"the {args.split} part holds no usable recordings.", hint="Check --data and --split-file.")
     probs = predict_model(loaded.model, loaded.feature_extractor, clips, max(1, args.batch_size), loaded.device)

@@ -24,6 +24,9 @@ def add_arguments(parser) -> None:
                              "'healthy'; pathologies already there are skipped, an interrupted download resumes")
     parser.add_argument("--device", default=None, help="auto (default), cpu, cuda or mps")
     parser.add_argument("--overwrite", action="store_true", help="replace a model already in --out")
+    parser.add_argument("--restart", action="store_true",
+                        help="start over: discard the checkpoints and split of an interrupted run in --out "
+                             "(without it, the same command resumes that run)")
     parser.add_argument("--progress-json", action="store_true",
                         help="write progress as JSON lines on stdout (for the training wizard)")
 
@@ -51,7 +54,8 @@ def run(args) -> int:
         if args.download:
             download(args, report)
         quiet_libraries()
-        run_training(recipe, args.data, args.out, args.split_file, report=report, overwrite=args.overwrite)
+        run_training(recipe, args.data, args.out, args.split_file, report=report, overwrite=args.overwrite,
+                     restart=args.restart)
     except VoiceDeskError as exc:
         if args.progress_json:
             report({"event": "error", "message": str(exc)})

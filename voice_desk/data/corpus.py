@@ -33,10 +33,16 @@ class Clip:
     age: int | None = None
     session_type: str = ""         # SVD: "n" (normal) or "p" (pathological)
     diagnoses: tuple[str, ...] = ()
+    key: str = ""                  # names the clip independently of where the data lies ("svd:1234",
+                                   # "manifest:a/b.wav"), so a saved split works on another computer
 
     @property
     def label_index(self) -> int:
         return LABELS.index(self.label)
+
+    @property
+    def ident(self) -> str:
+        return self.key or self.path
 
     def to_row(self) -> dict:
         row = asdict(self)
@@ -80,6 +86,17 @@ class Corpus:
 
     def by_path(self) -> dict[str, Clip]:
         return {c.path: c for c in self.clips}
+
+    def excluded_summary(self, examples: int = 3) -> list[str]:
+        """One line per reason: how many were left out, with a few examples."""
+        by_reason: dict[str, list[str]] = collections.defaultdict(list)
+        for e in self.excluded:
+            by_reason[e.reason].append(e.item)
+        lines = []
+        for reason, items in sorted(by_reason.items(), key=lambda kv: -len(kv[1])):
+            shown = ", ".join(items[:examples]) + (", …" if len(items) > examples else "")
+            lines.append(f"{len(items)} × {reason} ({shown})")
+        return lines
 
 
 def resolve_path(path: str, base: Path) -> str:

@@ -27,7 +27,7 @@ def load_manifest(path: str | Path) -> Corpus:
     if not path.is_file():
         raise ManifestError("the manifest file does not exist.", path=path,
                             hint="Give a CSV with the columns path,label,speaker,gender (optional: group).")
-    clips, excluded = [], []
+    clips, excluded, seen = [], [], {}
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
             reader = csv.DictReader(f)
@@ -53,15 +53,22 @@ def load_manifest(path: str | Path) -> Corpus:
                                         hint="Every recording needs a speaker id: the split keeps each speaker in "
                                              "one part only.")
                 audio = resolve_path(row["path"], path.parent)
+                if audio in seen:
+                    raise ManifestError(f"line {n}: '{row['path']}' is already listed on line {seen[audio]}.",
+                                        path=path, hint="List each recording once.")
+                seen[audio] = n
                 if not Path(audio).is_file():
-                    excluded.append(Excluded(row["path"], "file not found"))
+                    excluded.append(Excluded(f"line {n}: {row['path']}", "file not found"))
                     continue
                 group = row.get("group", "").lower() or ("healthy" if label == "healthy" else "other")
                 clips.append(Clip(path=audio, label=label, speaker=row["speaker"],
-                                  gender=normalise_gender(row["gender"]), group=group, session=f"line {n}"))
+                                  gender=normalise_gender(row["gender"]), group=group, session=f"line {n}",
+                                  key="manifest:" + row["path"].replace("\\", "/")))
     except UnicodeDecodeError as exc:
         raise ManifestError("the manifest is not UTF-8 text.", path=path, hint="Save it as CSV UTF-8.") from exc
     if not clips:
-        raise ManifestError("the manifest lists no recording that exists.", path=path)
+        missing = f" ({len(excluded)} listed files were not found, e.g. {excluded[0].item})" if excluded else ""
+        raise ManifestError(f"the manifest lists no recording that exists{missing}.", path=path,
+                            hint="Paths may be absolute or relative to the manifest's folder.")
     return Corpus(clips=clips, source=f"manifest:{path}", name=path.stem, excluded=excluded,
                   settings={"manifest": str(path)})

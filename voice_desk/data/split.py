@@ -4,8 +4,10 @@ SVD has speakers with many sessions (up to 24) and some with both healthy and pa
 sessions, so a clip-level split would put one voice in training and test. Speakers are
 assigned whole: each speaker's stratum is (majority label, gender); within a stratum the
 speakers are shuffled with the seed and each goes to the part furthest below its share of
-that stratum's clips. Saved as ``split.csv`` (one row per clip) and ``split.json`` (seed,
-fractions, counts per part, label, group and gender) next to the model.
+that stratum's clips. Saved as ``split.csv`` (one row per clip: part, key, path, …) and
+``split.json`` (seed, fractions, counts per part, label, group and gender) next to the model.
+A saved split is matched to the data by path, else by key, so it can be used on a computer
+where the data lies elsewhere.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class Split:
     fractions: tuple[float, float, float] = DEFAULT_FRACTIONS
     stratify_gender: bool = True
     notes: list[str] = field(default_factory=list)
+    by_key: dict[str, str] = field(default_factory=dict)   # clip key -> part (read from a split file)
 
     def clips(self, corpus: Corpus, part: str) -> list[Clip]:
         return [c for c in corpus.clips if self.assignment.get(c.path) == part]
@@ -52,6 +55,16 @@ class Split:
                          "label_gender": dict(collections.Counter(f"{c.label}/{c.gender}" for c in clips))}
         return out
 
+    def label_notes(self, corpus: Corpus) -> list[str]:
+        """A warning for each dev/test part that lacks a class (its UAR or AUC is then undefined)."""
+        notes = []
+        for part in PARTS[1:]:
+            labels = {c.label for c in self.clips(corpus, part)}
+            if labels and len(labels) < 2:
+                notes.append(f"the {part} part has no {'healthy' if 'pathological' in labels else 'pathological'} "
+                             "clips: too few speakers for this split")
+        return notes
+
     def describe(self, corpus: Corpus) -> dict:
         return {"seed": self.seed, "fractions": list(self.fractions), "speaker_disjoint": True,
                 "stratified_by": ["label", "gender"] if self.stratify_gender else ["label"],
@@ -63,10 +76,10 @@ class Split:
         csv_path, json_path = folder / SPLIT_CSV, folder / SPLIT_JSON
         with open(csv_path, "w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f)
-            writer.writerow(["part", "path", "speaker", "label", "gender", "group", "session"])
+            writer.writerow(["part", "key", "path", "speaker", "label", "gender", "group", "session"])
             for c in corpus.clips:
                 if c.path in self.assignment:
-                    writer.writerow([self.assignment[c.path], c.path, c.speaker, c.label, c.gender, c.group,
+                    writer.writerow([self.assignment[c.path], c.key, c.path, c.speaker, c.label, c.gender, c.group,
                                      c.session])
         json_path.write_text(json.dumps(self.describe(corpus), indent=2, ensure_ascii=False) + "\n",
                              encoding="utf-8")
@@ -75,23 +88,57 @@ class Split:
     @classmethod
     def load(cls, path: str | Path) -> "Split":
         """Read ``split.csv`` (or a folder holding it, with ``split.json`` for seed and fractions)."""
-        path = Path(path)
+        path = Path(path).expanduser()
         if path.is_dir():
             path = path / SPLIT_CSV
         if not path.is_file():
             raise SplitError("the split file does not exist.", path=path,
                              hint="Give the split.csv saved next to a model, or leave --split out to make one.")
-        assignment = {}
-        with open(path, newline="", encoding="utf-8") as f:
-            for row in csv.DictReader(f):
-                if row.get("part") not in PARTS:
-                    raise SplitError(f"unknown part '{row.get('part')}' in the split file.", path=path)
-                assignment[row["path"]] = row["part"]
-        info = {}
-        if (path.parent / SPLIT_JSON).is_file():
-            info = json.loads((path.parent / SPLIT_JSON).read_text(encoding="utf-8"))
+        assignment, by_key = {}, {}
+        try:
+            with open(path, newline="", encoding="utf-8-sig") as f:
+                reader = csv.DictReader(f)
+                if not {"part", "path"} <= set(reader.fieldnames or []):
+                    raise SplitError("the split file lacks the columns 'part' and 'path'.", path=path,
+                                     hint="Give the split.csv Voice Desk saved next to a model.")
+                for n, row in enumerate(reader, start=2):
+                    if row.get("part") not in PARTS:
+                        raise SplitError(f"line {n}: unknown part '{row.get('part')}' (train, dev or test).",
+                                         path=path)
+                    assignment[row["path"]] = row["part"]
+                    if row.get("key"):
+                        by_key[row["key"]] = row["part"]
+            info = {}
+            if (path.parent / SPLIT_JSON).is_file():
+                info = json.loads((path.parent / SPLIT_JSON).read_text(encoding="utf-8"))
+        except UnicodeDecodeError as exc:
+            raise SplitError("the split file is not UTF-8 text.", path=path) from exc
+        except ValueError as exc:
+            raise SplitError(f"{SPLIT_JSON} next to it cannot be read ({exc}).", path=path) from exc
+        if not assignment:
+            raise SplitError("the split file lists no recordings.", path=path)
         return cls(assignment, seed=int(info.get("seed", 0)),
-                   fractions=tuple(info.get("fractions", DEFAULT_FRACTIONS)))
+                   fractions=tuple(info.get("fractions", DEFAULT_FRACTIONS)),
+                   stratify_gender="gender" in info.get("stratified_by", ["label", "gender"]), by_key=by_key)
+
+    def for_corpus(self, corpus: Corpus) -> tuple["Split", int, list[Clip]]:
+        """This split matched to ``corpus``: clips are found by path, else by key (SVD session,
+        manifest path as written), so a split made on another computer works here.
+        Returns (split, rows matching no clip, clips not in the split)."""
+        by_key = self.by_key
+        assignment, used, missing = {}, set(), []
+        for clip in corpus.clips:
+            if clip.path in self.assignment:
+                assignment[clip.path] = self.assignment[clip.path]
+                used.add(("path", clip.path))
+            elif clip.key and clip.key in by_key:
+                assignment[clip.path] = by_key[clip.key]
+                used.add(("key", clip.key))
+            else:
+                missing.append(clip)
+        unmatched = max(len(self.assignment) - len(used), 0)
+        split = Split(assignment, self.seed, self.fractions, self.stratify_gender, list(self.notes))
+        return split, unmatched, missing
 
 
 def _stratum(clips: list[Clip], stratify_gender: bool) -> tuple[str, str]:
@@ -126,9 +173,5 @@ def make_split(corpus: Corpus, fractions=DEFAULT_FRACTIONS, seed: int = 0, strat
             for clip in by_speaker[speaker]:
                 assignment[clip.path] = PARTS[part]
     split = Split(assignment, seed=seed, fractions=fractions, stratify_gender=stratify_gender)
-    for part in PARTS[1:]:
-        labels = {c.label for c in split.clips(corpus, part)}
-        if fractions[PARTS.index(part)] > 0 and len(labels) < 2:
-            split.notes.append(f"the {part} part has no {'healthy' if 'pathological' in labels else 'pathological'} "
-                               "clips: too few speakers for this split")
+    split.notes = split.label_notes(corpus)
     return split

@@ -1,10 +1,7 @@
 """The Saarbruecken Voice Database through ``sbvoicedb``.
 
-sbvoicedb keeps its SQLite index (``sbvoice.db``) inside the folder it reads, indexes a
-pathology's recordings only when every session folder of that pathology exists, and indexes
-once. So that the user's copy is never written to and a grown copy is re-indexed, Voice Desk
-builds the index in its cache: a folder whose ``data/`` holds one link per session folder of
-the user's copy, keyed by the copy's location and its list of session folders.
+sbvoicedb's index of the user's copy is built in Voice Desk's cache, never in the copy
+(:mod:`voice_desk.data.svd_index`).
 
 Only the sentence recordings (utterance ``phrase``, "Guten Morgen, wie geht es Ihnen?") are
 used, as in the study; 50 kHz NSP is resampled to 16 kHz when the audio is loaded.
@@ -12,13 +9,9 @@ used, as in the study; 50 kHz NSP is resampled to 16 kHz when the audio is loade
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import hashlib
-import io
 import os
 import re
-import shutil
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
@@ -40,6 +33,7 @@ SINGER_DIAGNOSES = ("Gesangsstimme", "Sängerstimme")
 REASON_SINGER = "singer's voice (Gesangsstimme / Sängerstimme)"
 REASON_NO_SENTENCE = "session folder has no sentence recording"
 REASON_INCOMPLETE = "not indexed: its pathology's download is incomplete"
+REASON_DAMAGED = "damaged sentence file (its NSP header cannot be read; unzip its pathology's archive again)"
 #: sbvoicedb skips sessions above this id: they have no data files.
 LAST_SESSION_WITH_DATA = 2611
 
@@ -110,58 +104,6 @@ def sessions_of(pathology: str) -> list[int]:
     return sorted(s for s, m in meta.items() if pathology in m["pathologies"])
 
 
-def _index_folder(data_dir: Path, sessions: list[str], include_known_bad: bool) -> Path:
-    from voice_desk.paths import cache_dir
-
-    import sbvoicedb
-
-    key = hashlib.sha256("\n".join([str(data_dir.resolve()), sbvoicedb.__version__, str(include_known_bad)]
-                                   + sessions).encode()).hexdigest()[:20]
-    return cache_dir() / "svd-index" / key
-
-
-def open_index(data_dir: Path, include_known_bad: bool = False):
-    """An ``sbvoicedb.SbVoiceDb`` over the user's copy, its index built once in the cache."""
-    from sbvoicedb import SbVoiceDb
-
-    sessions = sorted((p.name for p in data_dir.iterdir() if p.name.isdigit()), key=int)
-    index = _index_folder(data_dir, sessions, include_known_bad)
-    if not (index / "sbvoice.db").is_file():
-        tmp = index.with_name(index.name + f".building-{os.getpid()}")
-        shutil.rmtree(tmp, ignore_errors=True)
-        (tmp / "data").mkdir(parents=True)
-        for sid in sessions:
-            target = tmp / "data" / sid
-            if int(sid) in KNOWN_BAD_SESSIONS:
-                if include_known_bad:  # sbvoicedb writes repaired copies beside them: copy, never touch the source
-                    shutil.copytree(data_dir / sid, target)
-                else:  # an empty folder still counts for sbvoicedb's "pathology complete" rule
-                    target.mkdir()
-                continue
-            try:
-                target.symlink_to((data_dir / sid).resolve(), target_is_directory=True)
-            except OSError as exc:
-                shutil.rmtree(tmp, ignore_errors=True)
-                raise SvdError(f"Voice Desk could not link the SVD session folders into its index ({exc}).",
-                               path=data_dir, hint="On Windows, turn on Developer Mode (it allows links) "
-                                                   "and try again.") from exc
-        try:
-            with contextlib.redirect_stderr(io.StringIO()):  # sbvoicedb's tqdm bars
-                db = SbVoiceDb(str(tmp), download_mode="off")
-        except Exception as exc:  # sbvoicedb raises whatever its readers raise on a damaged copy
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise SvdError(f"sbvoicedb could not index this SVD copy ({type(exc).__name__}: {exc}).", path=data_dir,
-                           hint="A session folder may be incomplete: unzip that pathology's archive again.") from exc
-        db._db.dispose()
-        del db
-        if (index / "sbvoice.db").is_file():  # another process won the race
-            shutil.rmtree(tmp, ignore_errors=True)
-        else:
-            shutil.rmtree(index, ignore_errors=True)
-            os.replace(tmp, index)
-    return SbVoiceDb(str(index), download_mode="off")
-
-
 def load_svd(folder: str | Path, *, grouping: DiagnosisGrouping | None = None, exclude_singers: bool = True,
              exclude_known_bad: bool = True, pathologies: list[str] | None = None) -> Corpus:
     """Sentence recordings of an SVD copy as a :class:`Corpus`.
@@ -171,9 +113,11 @@ def load_svd(folder: str | Path, *, grouping: DiagnosisGrouping | None = None, e
     """
     from sbvoicedb import Recording
 
+    from voice_desk.data.svd_index import open_index
+
     grouping = grouping or DiagnosisGrouping()
     data_dir = find_data_folder(folder)
-    db = open_index(data_dir, include_known_bad=not exclude_known_bad)
+    db, damaged = open_index(data_dir, include_known_bad=not exclude_known_bad)
     clips, excluded, indexed = [], [], set()
     wanted = set(pathologies) if pathologies else None
     for rec in db.iter_recordings(recording_filter=Recording.utterance == "phrase"):
@@ -197,8 +141,14 @@ def load_svd(folder: str | Path, *, grouping: DiagnosisGrouping | None = None, e
         speaker = session.speaker
         clips.append(Clip(path=str(Path(rec.nspfile)), label=label, speaker=f"svd-{speaker.id}",
                           gender=normalise_gender(speaker.gender), group=group, session=str(sid),
-                          age=int(session.speaker_age), session_type=session.type, diagnoses=diagnoses))
+                          age=int(session.speaker_age), session_type=session.type, diagnoses=diagnoses,
+                          key=f"svd:{sid}"))
     meta = svd_metadata()
+    for rel in sorted(damaged):
+        sid = Path(rel).parts[0]
+        if Path(rel).name.lower() == f"{sid}-phrase.nsp" and int(sid) not in indexed:
+            indexed.add(int(sid))
+            excluded.append(Excluded(f"session {sid} ({rel})", REASON_DAMAGED))
     for entry in sorted(data_dir.iterdir(), key=lambda p: p.name):
         if not entry.name.isdigit() or int(entry.name) in indexed or int(entry.name) not in meta:
             continue
@@ -216,11 +166,13 @@ def load_svd(folder: str | Path, *, grouping: DiagnosisGrouping | None = None, e
         if not clip.path.endswith("-fixed.nsp"):
             clip.path = os.path.realpath(clip.path)
     if not clips:
-        raise SvdError("no usable sentence recordings were found in this SVD copy.", path=data_dir,
+        left_out = Corpus([], "", "", excluded).excluded_summary()
+        raise SvdError("no usable sentence recordings were found in this SVD copy"
+                       + (f" (left out: {'; '.join(left_out)})." if left_out else "."), path=data_dir,
                        hint="Check that session folders hold sentences/<session>-phrase.nsp, and that every session "
                             "folder of each downloaded pathology is present.")
     settings = {"exclude_singers": exclude_singers, "exclude_known_bad": exclude_known_bad,
                 "pathologies": sorted(wanted) if wanted else None, "utterance": "phrase",
-                "diagnosis_grouping": grouping.describe()}
+                "diagnosis_grouping": grouping.describe(), "damaged_files": damaged}
     return Corpus(clips=clips, source=f"svd:{Path(folder).expanduser()}", name=SVD_NAME, excluded=excluded,
                   diagnosis_map=grouping.map_name, settings=settings)

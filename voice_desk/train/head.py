@@ -2,9 +2,12 @@
 
 The loop follows HF Trainer's semantics for the recipe: AdamW, linear schedule with
 ``ceil(warmup_ratio * total_steps)`` warm-up steps, gradient accumulation (an optimiser step
-every ``gradient_accumulation_steps`` batches and at the end of each epoch), gradient
-clipping, evaluation on dev every epoch, the best head by dev UAR kept, early stopping
-after ``early_stopping_patience`` evaluations without an improvement above the threshold.
+every ``gradient_accumulation_steps`` batches and at the end of each epoch; the loss of an
+accumulation window is its summed cross-entropy over the number of clips in the window, as
+Trainer does for models that take ``num_items_in_batch``), gradient clipping, the training loss
+averaged and reported every ``logging_steps`` optimiser steps, evaluation on dev every epoch,
+the best head by dev UAR (or AUC: ``metric_for_best_model``) kept, early stopping after
+``early_stopping_patience`` evaluations without an improvement above the threshold.
 
 ``encode`` makes the same loop run the frozen backbone on every batch (the study's way):
 given the same seed it yields the same head as training on cached vectors.
@@ -36,6 +39,7 @@ class HeadSettings:
     threshold: float = 0.0
     seed: int = 42
     logging_steps: int = 50
+    metric: str = "uar"            # metric_for_best_model: "uar" or "auc" on dev
 
     @classmethod
     def from_recipe(cls, recipe) -> "HeadSettings":
@@ -48,7 +52,7 @@ class HeadSettings:
                    max_grad_norm=float(recipe.get("max_grad_norm", 1.0)),
                    patience=int(recipe["early_stopping_patience"]),
                    threshold=float(recipe["early_stopping_threshold"]), seed=int(recipe["seed"]),
-                   logging_steps=int(recipe["logging_steps"]))
+                   logging_steps=int(recipe["logging_steps"]), metric=str(recipe.get("metric_for_best_model", "uar")))
 
 
 @dataclass
@@ -97,35 +101,40 @@ def train_head(head, train_x, train_y, dev_x, dev_y, settings: HeadSettings, enc
     optimizer = torch.optim.AdamW(head.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay)
     scheduler = get_linear_schedule_with_warmup(optimizer, math.ceil(settings.warmup_ratio * total_steps),
                                                 total_steps)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    best_state, best_uar, best_epoch, bad_evals = None, None, 0, 0
+    loss_fn = torch.nn.CrossEntropyLoss(reduction="sum")
+    ga = settings.gradient_accumulation_steps
+    best_state, best_score, best_epoch, bad_evals = None, None, 0, 0
     result = HeadResult(best_epoch=0, best_dev_uar=float("nan"))
-    step = 0
+    step, logged_loss, logged_steps = 0, 0.0, 0
     for epoch in range(1, settings.epochs + 1):
         head.train()
         order = torch.randperm(n, generator=generator)
         optimizer.zero_grad()
-        running, count = 0.0, 0
+        window_loss = 0.0
         for b in range(batches_per_epoch):
             if cancelled and cancelled():
                 raise KeyboardInterrupt("cancelled")
+            start = (b // ga) * ga * settings.train_batch_size  # first clip of this accumulation window
+            window_items = min(ga * settings.train_batch_size, n - start)
             idx = order[b * settings.train_batch_size:(b + 1) * settings.train_batch_size]
             logits = _forward(head, train_x[idx], encode)
-            loss = loss_fn(logits, train_y[idx])
-            (loss / settings.gradient_accumulation_steps).backward()
-            running += float(loss.detach())
-            count += 1
-            if (b + 1) % settings.gradient_accumulation_steps == 0 or b + 1 == batches_per_epoch:
+            loss = loss_fn(logits, train_y[idx]) / window_items
+            loss.backward()
+            window_loss += float(loss.detach())
+            if (b + 1) % ga == 0 or b + 1 == batches_per_epoch:
                 if settings.max_grad_norm > 0:
                     torch.nn.utils.clip_grad_norm_(head.parameters(), settings.max_grad_norm)
                 optimizer.step()
                 scheduler.step()
                 optimizer.zero_grad()
                 step += 1
-                report({"event": "log", "step": step, "epoch": epoch - 1 + (b + 1) / batches_per_epoch,
-                        "loss": running / count, "learning_rate": scheduler.get_last_lr()[0],
-                        "total_steps": total_steps})
-                running, count = 0.0, 0
+                logged_loss, logged_steps, window_loss = logged_loss + window_loss, logged_steps + 1, 0.0
+                report({"event": "progress", "stage": "training", "done": step, "total": total_steps})
+                if step % settings.logging_steps == 0:
+                    report({"event": "log", "step": step, "epoch": epoch - 1 + (b + 1) / batches_per_epoch,
+                            "loss": logged_loss / logged_steps, "learning_rate": scheduler.get_last_lr()[0],
+                            "total_steps": total_steps})
+                    logged_loss, logged_steps = 0.0, 0
         probs = predict_probabilities(head, dev_x, settings.eval_batch_size, encode)
         dev_y_np = np.asarray(dev_y)
         dev_uar = uar(dev_y_np, (probs >= 0.5).astype(int))
@@ -136,9 +145,12 @@ def train_head(head, train_x, train_y, dev_x, dev_y, settings: HeadSettings, enc
                  "dev_auc": None if dev_auc != dev_auc else dev_auc, "total_epochs": settings.epochs}
         result.history.append(entry)
         report(entry)
-        if best_uar is None or (dev_uar > best_uar and abs(dev_uar - best_uar) > settings.threshold):
-            best_uar, best_epoch, bad_evals = dev_uar, epoch, 0
+        score = dev_auc if settings.metric == "auc" else dev_uar
+        score = 0.0 if score != score else score  # an undefined metric (one class on dev) never improves
+        if best_score is None or (score > best_score and abs(score - best_score) > settings.threshold):
+            best_score, best_epoch, bad_evals = score, epoch, 0
             best_state = copy.deepcopy(head.state_dict())
+            result.best_dev_uar = dev_uar
         else:
             bad_evals += 1
             if bad_evals >= settings.patience:
@@ -146,5 +158,5 @@ def train_head(head, train_x, train_y, dev_x, dev_y, settings: HeadSettings, enc
                 break
     if best_state is not None:
         head.load_state_dict(best_state)
-    result.best_epoch, result.best_dev_uar, result.steps = best_epoch, float(best_uar), step
+    result.best_epoch, result.steps = best_epoch, step
     return result

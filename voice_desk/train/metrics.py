@@ -57,19 +57,21 @@ def evaluate_scores(y_true, prob_pathological, genders=None) -> dict:
     """All test metrics for binary labels (1 = pathological) and P(pathological)."""
     y_true = np.asarray(y_true, dtype=int)
     probs = np.asarray(prob_pathological, dtype=np.float64)
-    y_pred = (probs >= 0.5).astype(int)
-    fpr, tpr, thr = roc_points(y_true, probs)
-    result = {"uar": _nan_to_none(uar(y_true, y_pred)), "auc": _nan_to_none(roc_auc(y_true, probs)),
-              "accuracy": _nan_to_none(float(np.mean(y_true == y_pred))) if y_true.size else None,
-              "n": int(y_true.size), "labels": list(LABELS), "confusion_matrix": confusion(y_true, y_pred),
-              "roc": {"fpr": fpr, "tpr": tpr, "thresholds": [t if np.isfinite(t) else None for t in thr]}}
+    result = _scores(y_true, probs)
+    result["labels"] = list(LABELS)
     if genders is not None:
         genders = np.asarray(genders)
-        per = {}
-        for g in sorted(set(genders.tolist())):
-            mask = genders == g
-            per[g] = {"n": int(mask.sum()), "uar": _nan_to_none(uar(y_true[mask], y_pred[mask])),
-                      "auc": _nan_to_none(roc_auc(y_true[mask], probs[mask])),
-                      "confusion_matrix": confusion(y_true[mask], y_pred[mask])}
-        result["per_gender"] = per
+        result["per_gender"] = {g: _scores(y_true[genders == g], probs[genders == g])
+                                for g in sorted(set(genders.tolist()))}
     return result
+
+
+def _scores(y_true: np.ndarray, probs: np.ndarray) -> dict:
+    """UAR, AUC, accuracy, confusion matrix (threshold 0.5) and ROC points of one set."""
+    y_pred = (probs >= 0.5).astype(int)
+    fpr, tpr, thr = roc_points(y_true, probs)
+    return {"n": int(y_true.size), "uar": _nan_to_none(uar(y_true, y_pred)),
+            "auc": _nan_to_none(roc_auc(y_true, probs)),
+            "accuracy": _nan_to_none(float(np.mean(y_true == y_pred))) if y_true.size else None,
+            "confusion_matrix": confusion(y_true, y_pred),
+            "roc": {"fpr": fpr, "tpr": tpr, "thresholds": [t if np.isfinite(t) else None for t in thr]}}

@@ -38,10 +38,14 @@ class TextBar:
         self.stream = stream or sys.stderr
         self.width = width
         self._last = 0.0
+        self._bar_open = False     # a bar drawn with \r and no line end yet
 
     def __call__(self, event: dict) -> None:
         kind = event.get("event")
         out = self.stream
+        if kind != "progress" and self._bar_open and kind in ("stage", "log", "eval", "excluded", "done", "error"):
+            out.write("\n")
+            self._bar_open = False
         if kind == "stage":
             out.write(f"\n== {event.get('message', event.get('stage'))}\n")
         elif kind == "progress":
@@ -52,6 +56,7 @@ class TextBar:
             self._last = now
             filled = int(self.width * done / total)
             out.write(f"\r{event.get('stage', '')}: [{'#' * filled}{'.' * (self.width - filled)}] {done}/{total}")
+            self._bar_open = done < total
             if done >= total:
                 out.write("\n")
         elif kind == "log":

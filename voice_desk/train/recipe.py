@@ -63,7 +63,7 @@ class Recipe:
                 raise RecipeError(f"the recipe has no setting '{key}'.",
                                   hint=f"Known settings: {', '.join(sorted(values))}.")
             values[key] = _coerce(key, value, values[key])
-        return Recipe(values, self.source, {**self.overrides, **pairs})
+        return validate(Recipe(values, self.source, {**self.overrides, **pairs}))
 
     def to_dict(self) -> dict:
         return {"source": self.source, "overrides": dict(self.overrides), "values": dict(self.values)}
@@ -127,4 +127,39 @@ def load_recipe(spec: str | Path, overrides: list[str] | dict | None = None) -> 
     if overrides:
         pairs = dict(parse_override(o) for o in overrides) if isinstance(overrides, list) else dict(overrides)
         recipe = recipe.with_overrides(pairs)
+    return validate(recipe)
+
+
+STRATEGIES = ("epoch", "steps")
+METRICS = ("uar", "auc")
+PRECISIONS = ("auto", "bf16", "fp16", "none")
+
+
+def validate(recipe: Recipe) -> Recipe:
+    """Refuse values training cannot run with, saying which setting and what is allowed."""
+    v = recipe.values
+
+    def need(ok: bool, key: str, what: str) -> None:
+        if not ok:
+            raise RecipeError(f"'{key}' is {v.get(key)!r}: it must be {what}.", hint=f"Source: {recipe.source}.")
+
+    for key in ("learning_rate", "per_device_train_batch_size", "per_device_eval_batch_size",
+                "gradient_accumulation_steps", "num_train_epochs", "logging_steps", "eval_steps",
+                "early_stopping_patience", "warmup_ratio", "early_stopping_threshold"):
+        need(key in v and isinstance(v[key], (int, float)) and not isinstance(v[key], bool), key, "a number")
+    need(v["learning_rate"] > 0, "learning_rate", "above 0")
+    for key in ("per_device_train_batch_size", "per_device_eval_batch_size", "gradient_accumulation_steps",
+                "num_train_epochs", "logging_steps", "eval_steps", "early_stopping_patience"):
+        need(v[key] >= 1, key, "1 or more")
+    need(0 <= v["warmup_ratio"] < 1, "warmup_ratio", "a fraction of the training steps, from 0 up to (not) 1")
+    need(v["early_stopping_threshold"] >= 0, "early_stopping_threshold", "0 or more")
+    need(v.get("eval_strategy") in STRATEGIES, "eval_strategy", f"one of {STRATEGIES}")
+    need(v.get("save_strategy") == v.get("eval_strategy"), "save_strategy",
+         f"the same as eval_strategy ('{v.get('eval_strategy')}'): the best checkpoint is chosen at each evaluation")
+    if recipe.configuration == "ast_freeze":
+        need(v["eval_strategy"] == "epoch", "eval_strategy", "'epoch' for ast_freeze (the head is evaluated on dev "
+             "after every epoch)")
+    need(v.get("metric_for_best_model") in METRICS, "metric_for_best_model", f"one of {METRICS} (on dev)")
+    need(str(v.get("mixed_precision", "auto")).lower() in PRECISIONS, "mixed_precision", f"one of {PRECISIONS}")
+    need(v.get("push_to_hub") is False, "push_to_hub", "false (Voice Desk never uploads; copy the bundle folder)")
     return recipe

@@ -8,8 +8,8 @@ split.csv/split.json, history.json) under the models folder or ``out``.
 from __future__ import annotations
 
 import json
+import os
 import shutil
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -17,20 +17,11 @@ from typing import Callable
 import numpy as np
 
 from voice_desk.errors import VoiceDeskError
+from voice_desk.train.prepare import Prepared, TrainingError, prepare_data  # noqa: F401 (re-exported)
 from voice_desk.train.progress import Report, silent
 
 HISTORY_FILE = "history.json"
 CHECKPOINTS = "checkpoints"
-
-
-class TrainingError(VoiceDeskError):
-    pass
-
-
-@dataclass
-class Prepared:
-    corpus: object
-    split: object
 
 
 def default_out(recipe) -> Path:
@@ -40,28 +31,9 @@ def default_out(recipe) -> Path:
     return models_dir() / name
 
 
-def prepare_data(recipe, data: str, split_file: str | Path | None = None, report: Report = silent) -> Prepared:
-    """Load the corpus with the recipe's data settings and split it (or read a saved split)."""
-    from voice_desk.data.source import load_corpus
-    from voice_desk.data.split import Split, make_split
-
-    report({"event": "stage", "stage": "data", "message": f"Reading {data}"})
-    corpus = load_corpus(data, diagnosis_map=str(recipe["diagnosis_map"]),
-                         diagnosis_override=recipe.get("diagnosis_override") or None,
-                         multi_diagnosis_rule=str(recipe["multi_diagnosis_rule"]),
-                         exclude_singers=bool(recipe["exclude_singers"]),
-                         exclude_known_bad=bool(recipe["exclude_known_bad"]),
-                         pathologies=list(recipe.get("pathologies") or []) or None)
-    if split_file:
-        split = Split.load(split_file)
-        corpus.clips = [c for c in corpus.clips if c.path in split.assignment]
-        if not corpus.clips:
-            raise TrainingError("none of the split file's recordings are in this data.", path=split_file,
-                                hint="Use the split saved with the same data, or leave --split out.")
-    else:
-        split = make_split(corpus, recipe["split_fractions"], int(recipe["split_seed"]),
-                           bool(recipe.get("stratify_gender", True)))
-    return Prepared(corpus, split)
+def is_main_process() -> bool:
+    """False on the other processes of a torchrun / accelerate launch job."""
+    return os.environ.get("RANK", "0") == "0"
 
 
 def _check_out(out: Path, overwrite: bool) -> None:
@@ -70,6 +42,27 @@ def _check_out(out: Path, overwrite: bool) -> None:
     if (out / CARD_FILE).is_file() and not overwrite:
         raise TrainingError("this folder already holds a trained model.", path=out,
                             hint="Choose another output folder, or pass --overwrite to replace it.")
+    if out.is_file():
+        raise TrainingError("the output must be a folder, and this is a file.", path=out)
+    if out.is_dir() and any(out.iterdir()) and not ((out / CARD_FILE).is_file() or (out / CHECKPOINTS).is_dir()):
+        raise TrainingError("this folder already holds other files; Voice Desk writes a model into a new or empty "
+                            "folder.", path=out, hint="Choose a new folder name, e.g. runs/ast_freeze-1.")
+
+
+def _work_split(out: Path, split_file, restart: bool, report: Report):
+    """The split of an interrupted run in ``out`` that left checkpoints (so the resumed run
+    trains on the same parts); ``restart`` discards that run."""
+    from voice_desk.data.split import SPLIT_CSV
+
+    work = out / CHECKPOINTS
+    if restart and is_main_process():
+        shutil.rmtree(work, ignore_errors=True)
+    resumable = work.is_dir() and any(p.is_dir() for p in work.glob("checkpoint-*"))
+    if split_file is None and not restart and resumable and (work / SPLIT_CSV).is_file():
+        report({"event": "stage", "stage": "resume",
+                "message": "Using the split of the interrupted run in this folder"})
+        return work / SPLIT_CSV
+    return split_file
 
 
 def predict_model(model, extractor, clips, batch_size: int, device: str) -> np.ndarray:
@@ -90,7 +83,9 @@ def predict_model(model, extractor, clips, batch_size: int, device: str) -> np.n
 
 def run_training(recipe, data: str, out: str | Path | None = None, split_file: str | Path | None = None,
                  report: Report = silent, cancelled: Callable[[], bool] | None = None,
-                 overwrite: bool = False) -> Path:
+                 overwrite: bool = False, restart: bool = False) -> Path:
+    """Train and save a bundle into ``out``. A run interrupted in ``out`` resumes (same split,
+    the last checkpoint) unless ``restart``; ``overwrite`` replaces a finished model there."""
     import torch
 
     from voice_desk.data.corpus import Excluded
@@ -99,23 +94,20 @@ def run_training(recipe, data: str, out: str | Path | None = None, split_file: s
     from voice_desk.model.device import pick_device
     from voice_desk.train.base_model import load_base
     from voice_desk.train.metrics import evaluate_scores
+    from voice_desk.train.prepare import check_parts, check_trainable
 
     out = Path(out).expanduser() if out else default_out(recipe)
     _check_out(out, overwrite)
+    split_file = _work_split(out, split_file, restart or overwrite, report)
     prepared = prepare_data(recipe, data, split_file, report)
     corpus, split = prepared.corpus, prepared.split
     for part, counts in split.counts(corpus).items():
         report({"event": "split", "part": part, "counts": counts})
     for note in split.notes:
         report({"event": "stage", "stage": "warning", "message": note})
-    parts = {p: split.clips(corpus, p) for p in ("train", "dev", "test")}
-    for part in ("train", "dev", "test"):
-        if not parts[part]:
-            raise TrainingError(
-                f"the {part} part of the split is empty: {len(corpus.clips)} recordings from "
-                f"{len({c.speaker for c in corpus.clips})} speakers are too few for a speaker-disjoint "
-                f"{'/'.join(str(round(100 * f)) for f in split.fractions)} split.",
-                hint="Add recordings (speakers), or change split_fractions, e.g. --set split_fractions=[0.6,0.2,0.2].")
+    parts = check_trainable(prepared)
+    if is_main_process():
+        split.save(out / CHECKPOINTS, corpus)
     device = pick_device(None if recipe.get("device") in (None, "", "auto") else str(recipe["device"]))
     report({"event": "stage", "stage": "model", "message": f"Loading base model {recipe['base_model']} on {device}"})
     torch.manual_seed(int(recipe["seed"]))
@@ -141,9 +133,9 @@ def run_training(recipe, data: str, out: str | Path | None = None, split_file: s
             corpus.excluded.append(Excluded(clip.path, f"unusable audio: {reason}"))
             report({"event": "excluded", "item": clip.path, "reason": reason})
         vec = {c.path: v for c, v in zip(embedded.kept, embedded.vectors)}
+        parts = check_parts({p: [c for c in parts[p] if c.path in vec] for p in parts}, split.fractions)
         xs, ys = {}, {}
         for p in parts:
-            parts[p] = [c for c in parts[p] if c.path in vec]
             xs[p] = torch.from_numpy(np.stack([vec[c.path] for c in parts[p]])) if parts[p] else \
                 torch.zeros((0, model.config.hidden_size))
             ys[p] = np.array([c.label_index for c in parts[p]], dtype=int)
@@ -175,10 +167,15 @@ def run_training(recipe, data: str, out: str | Path | None = None, split_file: s
                     corpus.excluded.append(Excluded(clip.path, f"unusable audio: {exc.problem}"))
                     report({"event": "excluded", "item": clip.path, "reason": exc.problem})
             parts[p] = kept
+        check_parts(parts, split.fractions)
         report({"event": "stage", "stage": "training", "message": f"Fine-tuning the whole model on {device}"})
         result = finetune(model, extractor, parts["train"], parts["dev"], recipe, out / CHECKPOINTS, device, report)
         history = result.history
-        extra = {"best_checkpoint": result.best_checkpoint, "resumed_from": result.resumed_from}
+        best = next((h for h in history if result.best_checkpoint
+                     and result.best_checkpoint.endswith(f"checkpoint-{h['step']}")), None)
+        extra = {"best_checkpoint": result.best_checkpoint, "resumed_from": result.resumed_from,
+                 "discarded_checkpoints": result.discarded, "best_epoch": best and best["epoch"],
+                 "best_dev_uar": best and best["dev_uar"]}
         if not result.is_main_process:
             return out
         model.to(device)
@@ -186,7 +183,7 @@ def run_training(recipe, data: str, out: str | Path | None = None, split_file: s
     report({"event": "stage", "stage": "evaluating", "message": f"Evaluating on {len(parts['test'])} test clips"})
     y_test = [c.label_index for c in parts["test"]]
     test = evaluate_scores(y_test, test_probs, [c.gender for c in parts["test"]])
-    best_dev = max((h["dev_uar"] for h in history if h.get("dev_uar") == h.get("dev_uar")), default=None)
+    best_dev = extra.get("best_dev_uar")
     training_data = corpus.summary()
     training_data["split"] = split.describe(corpus)
     training_data["excluded_examples"] = [{"item": e.item, "reason": e.reason} for e in corpus.excluded[:50]]
