@@ -14,8 +14,9 @@ from urllib.parse import quote, unquote
 
 
 @contextlib.contextmanager
-def fake_zenodo(archives: dict[str, bytes]):
-    """Yield {"api": url, "seen": [(path, Range header)]} serving ``archives`` (name -> zip bytes)."""
+def fake_zenodo(archives: dict[str, bytes], gate: threading.Event | None = None):
+    """Yield {"api": url, "seen": [(path, Range header)]} serving ``archives`` (name -> zip bytes).
+    With ``gate``, a whole-file download sends its first half and waits for the gate to send the rest."""
     seen = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -41,6 +42,17 @@ def fake_zenodo(archives: dict[str, bytes]):
             if self.headers.get("Range"):
                 start = int(self.headers["Range"].split("=")[1].split("-")[0])
                 self._send(206, data[start:])
+            elif gate is not None:
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data[:len(data) // 2])
+                self.wfile.flush()
+                gate.wait(60)
+                try:
+                    self.wfile.write(data[len(data) // 2:])
+                except OSError:  # the client stopped
+                    pass
             else:
                 self._send(200, data)
 

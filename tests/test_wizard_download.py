@@ -62,3 +62,35 @@ def test_download_offline_explains(qtbot, wizard, tmp_path, monkeypatch):
     assert "could not be downloaded" in page.download_status.text()
     assert "zenodo.org/records/16874898" in page.download_status.text()
     assert not page.isComplete()
+
+
+def test_stop_a_download_then_resume_it(qtbot, wizard, tmp_path, monkeypatch):
+    import threading
+
+    from voice_desk.data import svd_download
+    from voice_desk.data.svd import sessions_of
+
+    healthy = sessions_of("healthy")
+    archive = svd_archive(healthy, healthy[:12], "healthy")  # > 2 MB: the first half fills a 1 MiB block
+    gate = threading.Event()
+    page = wizard.data_page
+    with fake_zenodo({"healthy": archive}, gate=gate) as server:
+        monkeypatch.setattr(svd_download, "ZENODO_RECORD_API", server["api"])
+        page.download_folder.setText(str(tmp_path / "svd"))
+        _select(page, {"healthy"})
+        try:
+            qtbot.mouseClick(page.download_button, Qt.MouseButton.LeftButton)
+            qtbot.waitUntil(lambda: page.download_progress.value() > 0, timeout=30_000)
+            assert page.stop_download_button.isEnabled() and not page.download_button.isEnabled()
+            qtbot.mouseClick(page.stop_download_button, Qt.MouseButton.LeftButton)
+        finally:
+            gate.set()  # the server sends the rest; the download stops at its next block
+        qtbot.waitUntil(page.download_button.isEnabled, timeout=30_000)
+        assert "Download stopped" in page.download_status.text() and not page.isComplete()
+        part = tmp_path / "svd" / "downloads" / "healthy.zip.part"
+        stopped_at = part.stat().st_size
+        assert 0 < stopped_at < len(archive)
+        qtbot.mouseClick(page.download_button, Qt.MouseButton.LeftButton)  # resumes with a range request
+        qtbot.waitUntil(page.isComplete, timeout=60_000)
+        assert ("/files/healthy.zip", f"bytes={stopped_at}-") in server["seen"]
+    assert "healthy: 12" in page.counts_label.text()

@@ -48,6 +48,11 @@ def test_wizard_trains_in_a_subprocess_and_offers_the_model(qtbot, wizard, tmp_p
     config = wizard.config_page
     assert config.recipe_combo.currentText() == "ast_freeze"
     assert "Device found" in config.device_label.text()
+    settings = [config.table.item(r, 0).text() for r in range(config.table.rowCount())]
+    assert "learning_rate" in settings and "split_fractions" not in settings  # the split page owns the split
+    config.set_value("warmup_ratio", "1.5")
+    assert not config.validatePage() and "warmup_ratio" in config.estimate_label.text()
+    config.set_value("warmup_ratio", "0.1")
     for item in TINY_FREEZE:
         key, value = item.split("=")
         config.set_value(key, value)
@@ -60,14 +65,16 @@ def test_wizard_trains_in_a_subprocess_and_offers_the_model(qtbot, wizard, tmp_p
     wizard.next()
     train = wizard.train_page
     assert not train.isComplete()
-    qtbot.mouseClick(train.start_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: train.isComplete(), timeout=240_000)
+    with qtbot.waitSignal(train.process.ended, timeout=240_000):
+        qtbot.mouseClick(train.start_button, Qt.MouseButton.LeftButton)
+    assert train.isComplete(), train.status.text() + train.process._stderr_tail[-2000:]
     assert train.curves.uars and train.curves.losses  # live curves were fed
     assert wizard.bundle == str(tmp_path / "models" / "wizard-model")
     wizard.next()
     results = wizard.results_page
     assert "UAR" in results.summary.text()
     assert sum(int(results.confusion.item(i, j).text()) for i in range(2) for j in range(2)) > 0
+    assert set(results.roc.gender_curves) == {"female", "male"}  # the ROC per gender too
     with qtbot.waitSignal(wizard.model_ready, timeout=5000) as signal:
         qtbot.mouseClick(results.use_button, Qt.MouseButton.LeftButton)
     assert signal.args == [str(tmp_path / "models" / "wizard-model")]
@@ -92,6 +99,30 @@ def test_finetune_on_cpu_gives_gpu_advice_and_a_crash_does_not_take_the_window_d
     assert wizard.isVisible() and not train.isComplete()
 
 
+def test_split_page_shares_rule_and_a_split_that_cannot_train(qtbot, wizard):
+    page = _load_svd(qtbot, wizard)
+    page.rule_combo.setCurrentText("agree_or_other")
+    page.load()
+    qtbot.waitUntil(lambda: page.isComplete() and page.load_button.isEnabled(), timeout=60_000)
+    wizard.next()
+    split = wizard.split_page
+    assert split.isComplete() and wizard.split.fractions == (0.8, 0.1, 0.1)
+    split.dev_percent.setValue(1)  # far too few speakers for a 1 % dev part
+    assert not split.isComplete() and "dev part of the split is empty" in split.notes.text()
+    from PySide6.QtWidgets import QWizard
+
+    assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+    split.dev_percent.setValue(20)
+    split.test_percent.setValue(20)
+    split.gender_box.setChecked(False)
+    assert split.isComplete() and wizard.split.fractions == (0.6, 0.2, 0.2) and not wizard.split.stratify_gender
+    assert "train 60 %" in split.train_label.text()
+    wizard.next()
+    args = wizard.arguments("ast_freeze", [])
+    assert "multi_diagnosis_rule=agree_or_other" in args and "split_fractions=[0.6,0.2,0.2]" in args
+    assert "stratify_gender=false" in args
+
+
 def test_bad_folder_shows_the_reason(qtbot, wizard, tmp_path):
     page = wizard.data_page
     page.path_edit.setText(str(tmp_path))
@@ -114,11 +145,13 @@ def test_cancel_then_resume(qtbot, wizard):
     wizard.next()
     train = wizard.train_page
     qtbot.mouseClick(train.start_button, Qt.MouseButton.LeftButton)
+    assert "--restart" in train.process.process.arguments()  # Start begins afresh
     qtbot.waitUntil(lambda: train.progress.value() > 0 or bool(train.curves.losses), timeout=120_000)
     qtbot.mouseClick(train.cancel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not train.process.running(), timeout=30_000)
     assert wizard.bundle is None  # killed during embedding, long before the end
     assert "cancelled" in train.status.text() and train.resume_button.isEnabled() and not train.isComplete()
     qtbot.mouseClick(train.resume_button, Qt.MouseButton.LeftButton)
+    assert "--restart" not in train.process.process.arguments()  # Resume continues
     qtbot.waitUntil(lambda: train.isComplete(), timeout=240_000)
     assert wizard.bundle.endswith("resumed") and train.isComplete()

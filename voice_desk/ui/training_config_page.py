@@ -3,6 +3,7 @@ measured on this computer and, for fine-tuning on a CPU, the exact command for a
 
 from __future__ import annotations
 
+import html
 import time
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -16,7 +17,9 @@ from voice_desk.ui.training_job import BackgroundJob
 if TYPE_CHECKING:  # pragma: no cover
     from voice_desk.ui.training_wizard import TrainingWizard
 
-DATA_KEYS = ("diagnosis_map", "exclude_singers", "exclude_known_bad", "diagnosis_override")
+#: Set on the data and split pages (the split is made there and passed as a file), not here.
+DATA_KEYS = ("diagnosis_map", "multi_diagnosis_rule", "exclude_singers", "exclude_known_bad", "diagnosis_override",
+             "pathologies", "split_fractions", "split_seed", "stratify_gender")
 
 
 def _duration(seconds: float) -> str:
@@ -86,7 +89,7 @@ class ConfigPage(QWizardPage):
         self._filling = True
         if not self.name_edit.text() or self.name_edit.text().startswith(("ast_freeze-", "ast_finetuned-")):
             self.name_edit.setText(f"{name}-{datetime.now().strftime('%Y%m%d-%H%M')}")
-        skip = set(DATA_KEYS) | {"configuration", "name", "split_seed"}
+        skip = set(DATA_KEYS) | {"configuration", "name"}
         keys = [k for k in self.recipe.values if k not in skip]
         self.table.setRowCount(len(keys))
         for r, key in enumerate(keys):
@@ -125,6 +128,17 @@ class ConfigPage(QWizardPage):
                                          and float(value) == current):
                 out.append(f"{key}={text}")
         return out
+
+    def validatePage(self) -> bool:
+        """Go on only with values training accepts (the reason is shown under the table)."""
+        from voice_desk.errors import VoiceDeskError
+
+        try:
+            self.edited_recipe()
+        except VoiceDeskError as exc:
+            self.estimate_label.setText(f"<span style='color:#b00'>{html.escape(str(exc), quote=False)}</span>")
+            return False
+        return True
 
     def edited_recipe(self):
         from voice_desk.train.recipe import load_recipe
@@ -186,7 +200,7 @@ class ConfigPage(QWizardPage):
         try:
             recipe = self.edited_recipe()
         except VoiceDeskError as exc:
-            self.estimate_label.setText(f"<span style='color:#b00'>{exc}</span>")
+            self.estimate_label.setText(f"<span style='color:#b00'>{html.escape(str(exc), quote=False)}</span>")
             return
         counts = self.w.split.counts(self.w.corpus) if self.w.split else None
         n_train = counts["train"]["clips"] if counts else 0

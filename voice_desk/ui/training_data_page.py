@@ -3,6 +3,8 @@ resumable) or a CSV manifest; counts by label, group and gender, and what was le
 
 from __future__ import annotations
 
+import html
+import threading
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -18,7 +20,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def _fmt_counts(counter: dict) -> str:
     return ", ".join(f"{k}: {v}" for k, v in sorted(counter.items())) or "none"
-
 
 
 class DataPage(QWizardPage):
@@ -51,8 +52,15 @@ class DataPage(QWizardPage):
         row.addWidget(self.load_button)
         layout.addLayout(row)
         options = QFormLayout()
+        from voice_desk.data.diagnosis_map import MAPS, MULTI_RULES
+
         self.map_combo = QComboBox()
-        self.map_combo.addItems(["USVAC_2025", "daSilvaMoura_2024"])
+        self.map_combo.addItems(list(MAPS))
+        self.rule_combo = QComboBox()
+        for name, text in MULTI_RULES.items():
+            self.rule_combo.addItem(name, name)
+            self.rule_combo.setItemData(self.rule_combo.count() - 1, text, Qt.ItemDataRole.ToolTipRole)
+        self.rule_combo.setToolTip("\n".join(f"{k}: {v}" for k, v in MULTI_RULES.items()))
         self.override_edit = QLineEdit()
         self.override_edit.setPlaceholderText("optional CSV: diagnosis,group (organic / functional / other)")
         self.singers_box = QCheckBox("leave out singers' voices (Gesangsstimme / Sängerstimme)")
@@ -60,6 +68,7 @@ class DataPage(QWizardPage):
         self.bad_box = QCheckBox("leave out known-bad files (sbvoicedb's list)")
         self.bad_box.setChecked(True)
         options.addRow("organic / functional map", self.map_combo)
+        options.addRow("several diagnoses", self.rule_combo)
         options.addRow("diagnosis override", self.override_edit)
         options.addRow(self.singers_box)
         options.addRow(self.bad_box)
@@ -70,6 +79,7 @@ class DataPage(QWizardPage):
         layout.addWidget(self.counts_label)
         layout.addWidget(self._download_box())
         self.job: BackgroundJob | None = None
+        self._stop_download: threading.Event | None = None
 
     def _download_box(self) -> QGroupBox:
         box = QGroupBox("Download the Saarbruecken Voice Database (needs internet; resumes where it stopped)")
@@ -79,8 +89,12 @@ class DataPage(QWizardPage):
         self.download_folder.setPlaceholderText("folder to download into")
         self.download_button = QPushButton("Download")
         self.download_button.clicked.connect(self.download)
+        self.stop_download_button = QPushButton("Stop")
+        self.stop_download_button.setEnabled(False)
+        self.stop_download_button.clicked.connect(self.stop_download)
         row.addWidget(self.download_folder, 1)
         row.addWidget(self.download_button)
+        row.addWidget(self.stop_download_button)
         layout.addLayout(row)
         self.pathology_list = QListWidget()
         self.pathology_list.setSelectionMode(QAbstractItemView.SelectionMode.MultiSelection)
@@ -113,7 +127,8 @@ class DataPage(QWizardPage):
         return f"{kind}:{self.path_edit.text().strip()}"
 
     def data_settings(self) -> dict:
-        return {"diagnosis_map": self.map_combo.currentText(), "exclude_singers": self.singers_box.isChecked(),
+        return {"diagnosis_map": self.map_combo.currentText(), "multi_diagnosis_rule": self.rule_combo.currentText(),
+                "exclude_singers": self.singers_box.isChecked(),
                 "exclude_known_bad": self.bad_box.isChecked(), "diagnosis_override": self.override_edit.text().strip()}
 
     def load(self) -> None:
@@ -128,6 +143,7 @@ class DataPage(QWizardPage):
         def work(progress):
             return load_corpus(spec, diagnosis_map=settings["diagnosis_map"],
                                diagnosis_override=settings["diagnosis_override"] or None,
+                               multi_diagnosis_rule=settings["multi_diagnosis_rule"],
                                exclude_singers=settings["exclude_singers"],
                                exclude_known_bad=settings["exclude_known_bad"])
 
@@ -140,20 +156,21 @@ class DataPage(QWizardPage):
         self.load_button.setEnabled(True)
         self.w.corpus, self.w.data_spec, self.w.data_settings = corpus, self.data_spec(), self.data_settings()
         c = corpus.counts()
-        excluded = "".join(f"<br>&nbsp;&nbsp;{n} × {reason}" for reason, n in sorted(c["excluded"].items()))
+        excluded = "".join(f"<br>&nbsp;&nbsp;{html.escape(line, quote=False)}" for line in corpus.excluded_summary())
         self.counts_label.setText(
             f"<b>{c['clips']} recordings from {c['speakers']} speakers</b><br>"
             f"label — {_fmt_counts(c['label'])}<br>group — {_fmt_counts(c['group'])}"
-            + (f" (map {corpus.diagnosis_map})" if corpus.diagnosis_map else "")
+            + (f" (map {corpus.diagnosis_map}, several diagnoses: {self.rule_combo.currentText()})"
+               if corpus.diagnosis_map else "")
             + f"<br>gender — {_fmt_counts(c['gender'])}<br>left out: {sum(c['excluded'].values())}{excluded}")
         self.completeChanged.emit()
 
     def _failed(self, message: str) -> None:
         self.load_button.setEnabled(True)
-        self.counts_label.setText(f"<span style='color:#b00'>{message}</span>")
+        self.counts_label.setText(f"<span style='color:#b00'>{html.escape(message, quote=False)}</span>")
 
     def download(self) -> None:
-        from voice_desk.data.svd_download import download_svd
+        from voice_desk.data.svd_download import DownloadCancelled, download_svd
 
         folder = self.download_folder.text().strip()
         if not folder:
@@ -161,10 +178,16 @@ class DataPage(QWizardPage):
             return
         names = [item.text() for item in self.pathology_list.selectedItems()] or None
         self.download_button.setEnabled(False)
+        self.stop_download_button.setEnabled(True)
         self.download_status.setText("Contacting Zenodo…")
+        stop = self._stop_download = threading.Event()
 
         def work(progress):
-            return download_svd(folder, names, progress=lambda name, done, total: progress((name, done, total)))
+            try:
+                return download_svd(folder, names, progress=lambda name, done, total: progress((name, done, total)),
+                                    cancelled=stop.is_set)
+            except DownloadCancelled:
+                return None
 
         self.download_job = BackgroundJob(work, self)
         self.download_job.progress.connect(self._download_progress)
@@ -178,8 +201,20 @@ class DataPage(QWizardPage):
         self.download_progress.setValue(done)
         self.download_status.setText(f"{name}: {done / 1e6:.0f} of {total / 1e6:.0f} MB")
 
+    def stop_download(self) -> None:
+        """Stop at the next block; what arrived is kept and the next Download resumes it."""
+        job = getattr(self, "download_job", None)
+        if self._stop_download is not None and job is not None and job.running():
+            self._stop_download.set()
+            self.stop_download_button.setEnabled(False)
+            self.download_status.setText("Stopping…")
+
     def _downloaded(self, folder) -> None:
         self.download_button.setEnabled(True)
+        self.stop_download_button.setEnabled(False)
+        if folder is None:
+            self.download_status.setText("Download stopped. What arrived is kept: Download again to resume.")
+            return
         self.download_status.setText(f"Downloaded into {folder}.")
         self.svd_radio.setChecked(True)
         self.path_edit.setText(str(folder))
@@ -187,7 +222,8 @@ class DataPage(QWizardPage):
 
     def _download_failed(self, message: str) -> None:
         self.download_button.setEnabled(True)
-        self.download_status.setText(f"<span style='color:#b00'>{message}</span>")
+        self.stop_download_button.setEnabled(False)
+        self.download_status.setText(f"<span style='color:#b00'>{html.escape(message, quote=False)}</span>")
 
     def isComplete(self) -> bool:
         return self.w.corpus is not None

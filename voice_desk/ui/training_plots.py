@@ -27,13 +27,14 @@ class CurvesView(pg.GraphicsLayoutWidget):
         self.uar_curve.setData([], [])
 
     def add_event(self, event: dict) -> None:
+        """A resumed run that redoes steps or epochs replaces them (never two points for one epoch)."""
         if event.get("event") == "log":
-            self.steps.append(event["step"])
-            self.losses.append(event["loss"])
+            keep = sum(1 for s in self.steps if s < event["step"])
+            self.steps, self.losses = self.steps[:keep] + [event["step"]], self.losses[:keep] + [event["loss"]]
             self.loss_curve.setData(self.steps, self.losses)
         elif event.get("event") == "eval":
-            self.epochs.append(event["epoch"])
-            self.uars.append(event["dev_uar"])
+            keep = sum(1 for e in self.epochs if e < event["epoch"])
+            self.epochs, self.uars = self.epochs[:keep] + [event["epoch"]], self.uars[:keep] + [event["dev_uar"]]
             self.uar_curve.setData(self.epochs, self.uars)
 
 
@@ -45,11 +46,21 @@ class RocView(pg.PlotWidget):
         self.setLabel("left", "true positive rate")
         self.setXRange(0, 1)
         self.setYRange(0, 1)
+        self.addLegend(offset=(-10, -10))
         self.plot([0, 1], [0, 1], pen=pg.mkPen("#999999", style=pg.QtCore.Qt.PenStyle.DashLine))
-        self.curve = self.plot(pen=pg.mkPen("#2ca02c", width=2))
+        self.curve = self.plot(pen=pg.mkPen("#2ca02c", width=2), name="all")
+        self.gender_curves: dict = {}
 
-    def set_roc(self, fpr, tpr) -> None:
+    def set_roc(self, fpr, tpr, per_gender: dict | None = None) -> None:
+        """The test ROC, and one thinner curve per gender (``{gender: {"fpr", "tpr"}}``)."""
         self.curve.setData(list(fpr), list(tpr))
+        for curve in self.gender_curves.values():
+            self.removeItem(curve)
+        self.gender_curves = {}
+        colours = {"female": "#d62728", "male": "#1f77b4"}
+        for gender, roc in sorted((per_gender or {}).items()):
+            self.gender_curves[gender] = self.plot(list(roc["fpr"]), list(roc["tpr"]), name=gender,
+                                                   pen=pg.mkPen(colours.get(gender, "#7f7f7f"), width=1))
 
 
 class ConfusionTable(QTableWidget):

@@ -1,7 +1,7 @@
 """Train a model…: a wizard from data to a bundle the window can use.
 
-Pages: data (SVD folder, download or CSV manifest; counts and exclusions) → split (counts
-per part) → configuration (recipe fields, device, a time estimate measured on this machine,
+Pages: data (SVD folder, download or CSV manifest; counts and exclusions) → split (shares,
+seed, counts per part) → configuration (recipe fields, device, a time estimate measured on this machine,
 GPU advice for fine-tuning on a CPU) → training (a separate process; live loss and dev UAR,
 progress, cancel, resume) → results (UAR, AUC, confusion matrix, ROC; "Use this model").
 All work runs off the UI thread or in the training subprocess.
@@ -9,60 +9,19 @@ All work runs off the UI thread or in the training subprocess.
 
 from __future__ import annotations
 
+import html
 import shlex
 import sys
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QProgressBar, QPushButton, QSpinBox, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWizard, QWizardPage)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWizard, QWizardPage
 
 from voice_desk.ui.training_config_page import ConfigPage
 from voice_desk.ui.training_data_page import DataPage
 from voice_desk.ui.training_plots import ConfusionTable, CurvesView, RocView
 from voice_desk.ui.training_process import TrainingProcess
-
-
-class SplitPage(QWizardPage):
-    COLUMNS = ("clips", "speakers", "healthy", "pathological", "organic", "functional", "other", "male", "female")
-
-    def __init__(self, wizard: "TrainingWizard"):
-        super().__init__()
-        self.w = wizard
-        self.setTitle("Split")
-        self.setSubTitle("80 / 10 / 10, stratified by label and gender, and speaker-disjoint: every speaker's "
-                         "recordings stay in one part. Saved next to the model.")
-        layout = QVBoxLayout(self)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("seed"))
-        self.seed = QSpinBox()
-        self.seed.setRange(0, 1_000_000)
-        self.seed.setValue(42)
-        self.seed.valueChanged.connect(lambda _value: self.initializePage())
-        row.addWidget(self.seed)
-        row.addStretch(1)
-        layout.addLayout(row)
-        self.table = QTableWidget(3, len(self.COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(self.COLUMNS))
-        self.table.setVerticalHeaderLabels(["train", "dev", "test"])
-        layout.addWidget(self.table)
-        self.notes = QLabel("")
-        self.notes.setWordWrap(True)
-        layout.addWidget(self.notes)
-
-    def initializePage(self) -> None:
-        from voice_desk.data.split import make_split
-
-        self.w.split = make_split(self.w.corpus, seed=self.seed.value())
-        counts = self.w.split.counts(self.w.corpus)
-        for r, part in enumerate(("train", "dev", "test")):
-            c = counts[part]
-            values = [c["clips"], c["speakers"], *(c["label"].get(k, 0) for k in ("healthy", "pathological")),
-                      *(c["group"].get(k, 0) for k in ("organic", "functional", "other")),
-                      *(c["gender"].get(k, 0) for k in ("male", "female"))]
-            for col, value in enumerate(values):
-                self.table.setItem(r, col, QTableWidgetItem(str(value)))
-        self.notes.setText("; ".join(self.w.split.notes))
+from voice_desk.ui.training_split_page import SplitPage
 
 
 class TrainPage(QWizardPage):
@@ -106,7 +65,10 @@ class TrainPage(QWizardPage):
         if not resume:
             self.curves.clear_data()
         config = self.w.config_page
-        self.process.start(self.w.arguments(config.recipe_combo.currentText(), config.overrides()))
+        arguments = self.w.arguments(config.recipe_combo.currentText(), config.overrides())
+        # Start begins afresh (an interrupted run's checkpoints in the folder are discarded);
+        # Resume continues it (last checkpoint; the embedding cache serves ast_freeze either way).
+        self.process.start(arguments + ([] if resume else ["--restart"]))
         self.status.setText("Starting the training process…")
         self._buttons(running=True, resumable=False)
         self.completeChanged.emit()
@@ -138,7 +100,7 @@ class TrainPage(QWizardPage):
         if done:
             self.status.setText(f"Finished: {self.w.bundle}")
         else:
-            self.status.setText(f"<span style='color:#b00'>{message}</span>")
+            self.status.setText(f"<span style='color:#b00'>{html.escape(message, quote=False)}</span>")
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:
@@ -179,7 +141,8 @@ class ResultsPage(QWizardPage):
                              f"test recordings ({card.configuration}).<br>By gender — {genders}<br>"
                              f"Saved in {self.w.bundle}")
         self.confusion.set_matrix(test["confusion_matrix"])
-        self.roc.set_roc(test["roc"]["fpr"], test["roc"]["tpr"])
+        self.roc.set_roc(test["roc"]["fpr"], test["roc"]["tpr"],
+                         {g: m["roc"] for g, m in test.get("per_gender", {}).items() if "roc" in m})
 
     def use(self) -> None:
         self.w.model_ready.emit(str(self.w.bundle))
@@ -230,6 +193,8 @@ class TrainingWizard(QWizard):
                 continue
             out.append(f"{key}={str(value).lower() if isinstance(value, bool) else value}")
         out.append(f"split_seed={self.split.seed}")
+        out.append("split_fractions=[" + ",".join(f"{f:g}" for f in self.split.fractions) + "]")
+        out.append(f"stratify_gender={str(self.split.stratify_gender).lower()}")
         return out
 
     def arguments(self, configuration: str, overrides: list[str]) -> list[str]:
@@ -248,7 +213,9 @@ class TrainingWizard(QWizard):
         return "voice-desk train " + " ".join(shlex.quote(a) for a in args)
 
     def done(self, result: int) -> None:
+        """Closing the wizard stops its training process and any download."""
         self.train_page.process.cancel()
+        self.data_page.stop_download()
         super().done(result)
 
 
