@@ -155,3 +155,19 @@ def test_cancel_then_resume(qtbot, wizard):
     assert "--restart" not in train.process.process.arguments()  # Resume continues
     qtbot.waitUntil(lambda: train.isComplete(), timeout=240_000)
     assert wizard.bundle.endswith("resumed") and train.isComplete()
+
+
+def test_curves_replace_what_a_resumed_run_redoes(qtbot):
+    from voice_desk.ui.training_plots import CurvesView
+
+    view = CurvesView()
+    qtbot.addWidget(view)
+    for epoch in (1, 2, 3):
+        view.add_event({"event": "log", "step": 10 * epoch, "loss": 1.0 / epoch})
+        view.add_event({"event": "eval", "epoch": epoch, "step": 10 * epoch, "dev_uar": 0.5, "dev_loss": 0.7})
+    # ast_freeze resumed after a cancel trains its head again from epoch 1
+    view.add_event({"event": "log", "step": 10, "loss": 0.9})
+    view.add_event({"event": "eval", "epoch": 1, "step": 10, "dev_uar": 0.6, "dev_loss": 0.6})
+    assert view.steps == [10] and view.epochs == [1] and view.uars == [0.6] and view.dev_losses == [0.6]
+    view.add_event({"event": "eval", "epoch": 2, "step": 20, "dev_uar": 0.7, "dev_loss": float("nan")})
+    assert view.epochs == [1, 2] and view.eval_steps == [10]  # an undefined dev loss is not drawn

@@ -7,23 +7,28 @@ from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
 
 
 class CurvesView(pg.GraphicsLayoutWidget):
-    """Training loss by optimiser step and dev UAR by epoch, updated as events arrive."""
+    """Training loss (every logging_steps) and dev loss (every evaluation) by optimiser step, and
+    dev UAR by epoch, updated as events arrive."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setBackground("w")
-        self.loss_plot = self.addPlot(title="training loss")
+        self.loss_plot = self.addPlot(title="loss")
         self.loss_plot.setLabel("bottom", "step")
+        self.loss_plot.addLegend(offset=(-10, 10))
         self.uar_plot = self.addPlot(title="dev UAR")
         self.uar_plot.setLabel("bottom", "epoch")
         self.uar_plot.setYRange(0, 1)
-        self.loss_curve = self.loss_plot.plot(pen=pg.mkPen("#1f77b4", width=2))
+        self.loss_curve = self.loss_plot.plot(pen=pg.mkPen("#1f77b4", width=2), name="training")
+        self.dev_loss_curve = self.loss_plot.plot(pen=pg.mkPen("#ff7f0e", width=2), symbol="o", symbolSize=5,
+                                                  name="dev")
         self.uar_curve = self.uar_plot.plot(pen=pg.mkPen("#d62728", width=2), symbol="o", symbolSize=6)
         self.clear_data()
 
     def clear_data(self) -> None:
-        self.steps, self.losses, self.epochs, self.uars = [], [], [], []
+        self.steps, self.losses, self.epochs, self.uars, self.eval_steps, self.dev_losses = [], [], [], [], [], []
         self.loss_curve.setData([], [])
+        self.dev_loss_curve.setData([], [])
         self.uar_curve.setData([], [])
 
     def add_event(self, event: dict) -> None:
@@ -36,6 +41,12 @@ class CurvesView(pg.GraphicsLayoutWidget):
             keep = sum(1 for e in self.epochs if e < event["epoch"])
             self.epochs, self.uars = self.epochs[:keep] + [event["epoch"]], self.uars[:keep] + [event["dev_uar"]]
             self.uar_curve.setData(self.epochs, self.uars)
+            loss = event.get("dev_loss")
+            if loss is not None and loss == loss and "step" in event:
+                keep = sum(1 for s in self.eval_steps if s < event["step"])
+                self.eval_steps = self.eval_steps[:keep] + [event["step"]]
+                self.dev_losses = self.dev_losses[:keep] + [loss]
+                self.dev_loss_curve.setData(self.eval_steps, self.dev_losses)
 
 
 class RocView(pg.PlotWidget):
