@@ -171,3 +171,18 @@ def test_curves_replace_what_a_resumed_run_redoes(qtbot):
     assert view.steps == [10] and view.epochs == [1] and view.uars == [0.6] and view.dev_losses == [0.6]
     view.add_event({"event": "eval", "epoch": 2, "step": 20, "dev_uar": 0.7, "dev_loss": float("nan")})
     assert view.epochs == [1, 2] and view.eval_steps == [10]  # an undefined dev loss is not drawn
+
+
+def test_a_killed_training_process_is_reported_and_can_be_resumed(qtbot, wizard):
+    _load_svd(qtbot, wizard)
+    wizard.next()
+    wizard.next()
+    wizard.config_page.name_edit.setText("crashed")
+    wizard.next()
+    train = wizard.train_page
+    train.start()
+    qtbot.waitUntil(lambda: bool(train.status.text()) and "Starting" not in train.status.text(), timeout=120_000)
+    with qtbot.waitSignal(train.process.ended, timeout=30_000):
+        train.process.process.kill()  # from outside the wizard's Cancel, as the out-of-memory killer would
+    assert "stopped unexpectedly" in train.status.text() and "Resume" in train.status.text()
+    assert train.resume_button.isEnabled() and not train.isComplete() and wizard.isVisible()

@@ -69,9 +69,13 @@ class TrainingProcess(QObject):
     def _finished(self, code: int, status) -> None:
         self._read_stdout()
         message = ""
+        lines = [line for line in self._stderr_tail.strip().splitlines() if line.strip()]
         if self.cancelled:
             message = "Training was cancelled. Press Resume to continue (cached work is kept)."
-        elif code != 0 or status != QProcess.ExitStatus.NormalExit:
-            lines = [l for l in self._stderr_tail.strip().splitlines() if l.strip()]
+        elif status != QProcess.ExitStatus.NormalExit:
+            message = ("The training process stopped unexpectedly (it was killed or crashed, e.g. out of memory); "
+                       "the window is unaffected. Press Resume to continue from the last checkpoint and cached "
+                       "embeddings." + (f" Its last output: {lines[-1][-300:]}" if lines else ""))
+        elif code != 0:
             message = self._error or (lines[-1] if lines else f"the training process stopped (exit code {code}).")
         self.ended.emit(int(code), message)
