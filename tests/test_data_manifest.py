@@ -20,6 +20,8 @@ def test_manifest_relative_paths_labels_and_missing_files(tmp_path, wav_file):
 
 
 def test_manifest_errors(tmp_path):
+    with pytest.raises(ManifestError, match="a folder, not a CSV manifest"):
+        load_manifest(tmp_path)
     bad = tmp_path / "bad.csv"
     bad.write_text("file,label\nx.wav,healthy\n", encoding="utf-8")
     with pytest.raises(ManifestError, match="lacks the column"):

@@ -76,6 +76,9 @@ def test_not_an_svd_folder(tmp_path):
         load_corpus(f"svd:{tmp_path}")
     with pytest.raises(SvdError, match="does not exist"):
         load_corpus(f"svd:{tmp_path / 'missing'}")
+    (tmp_path / "list.csv").write_text("path,label,speaker,gender\n")
+    with pytest.raises(SvdError, match="a file, not the Saarbruecken Voice Database folder"):
+        load_corpus(f"svd:{tmp_path / 'list.csv'}")
 
 
 def test_svd_sentence_files_know_their_true_label(tmp_path):

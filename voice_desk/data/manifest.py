@@ -24,6 +24,9 @@ class ManifestError(VoiceDeskError):
 
 def load_manifest(path: str | Path) -> Corpus:
     path = Path(path).expanduser()
+    if path.is_dir():
+        raise ManifestError("this is a folder, not a CSV manifest.", path=path,
+                            hint="Choose the .csv file; a Saarbruecken Voice Database folder is read with svd:FOLDER.")
     if not path.is_file():
         raise ManifestError("the manifest file does not exist.", path=path,
                             hint="Give a CSV with the columns path,label,speaker,gender (optional: group).")

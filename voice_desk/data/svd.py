@@ -49,6 +49,10 @@ def phrase_file(data_dir: Path, session: int | str) -> Path:
 def find_data_folder(folder: str | Path) -> Path:
     """The folder holding one sub-folder per session: ``folder/data`` or ``folder`` itself."""
     folder = Path(folder).expanduser()
+    if folder.is_file():
+        raise SvdError("this is a file, not the Saarbruecken Voice Database folder.", path=folder,
+                       hint="Choose the folder holding 'data'; a CSV list of recordings is read as a manifest "
+                            "(manifest:FILE.csv).")
     if not folder.is_dir():
         raise SvdError("the SVD folder does not exist.", path=folder,
                        hint="Choose the folder you unzipped the Saarbruecken Voice Database into "
