@@ -124,7 +124,7 @@ def test_ast_finetuned_learns_and_resumes_after_being_killed(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "Set aside checkpoint-99999" in err
     resumed_epoch = int(re.search(r"Resuming from checkpoint-\d+ \(epoch (\d+)\)", err).group(1))
-    assert resumed_epoch in (1, 2)
+    assert 1 <= resumed_epoch < 12  # 1 or 2 unless this process was starved while the child went on
     redone = [int(e) for e in re.findall(r"^epoch (\d+): dev UAR", err, flags=re.M)]
     assert redone == list(range(resumed_epoch + 1, 13))  # finished epochs were not trained again
     card = ModelCard.load(out)
