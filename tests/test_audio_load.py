@@ -124,6 +124,16 @@ def test_clipping_is_a_warning_not_an_error(tmp_path):
     assert any("clipped" in w for w in rec.warnings)
 
 
+def test_one_clipped_channel_of_a_stereo_file_is_warned(tmp_path):
+    """Mixed to mono, a clipped channel peaks at half scale: the check looks at the channels."""
+    path = tmp_path / "stereo.wav"
+    loud = np.clip(tone(1.0, amp=3.0), -1, 1)
+    sf.write(path, np.stack([loud, 0.1 * tone(1.0)], axis=1), 16_000, subtype="FLOAT")
+    assert any("clipped" in w for w in load_recording(path).warnings)
+    sf.write(path, np.stack([0.5 * loud, 0.1 * tone(1.0)], axis=1), 16_000, subtype="FLOAT")
+    assert not any("clipped" in w for w in load_recording(path).warnings)
+
+
 def test_recording_from_array_checks_too():
     with pytest.raises(SilentAudioError):
         recording_from_array(np.zeros(16_000), 16_000)

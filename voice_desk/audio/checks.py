@@ -48,8 +48,11 @@ def check_channels(raw: np.ndarray, mono: np.ndarray, path=None) -> None:
             hint="Export the microphone's channel alone as a mono file and load that.")
 
 
-def check_samples(samples: np.ndarray, rate: int, path=None) -> list[str]:
-    """Raise for unusable audio; return warnings for usable but doubtful audio."""
+def check_samples(samples: np.ndarray, rate: int, path=None, channels: np.ndarray | None = None) -> list[str]:
+    """Raise for unusable audio; return warnings for usable but doubtful audio.
+
+    ``samples`` is the mono mix; ``channels``, when given, the samples before mixing (for clipping).
+    """
     if samples.size == 0:
         raise EmptyAudioError("the file holds no audio samples.", path=path,
                               hint="Record or choose the recording again.")
@@ -68,11 +71,22 @@ def check_samples(samples: np.ndarray, rate: int, path=None) -> list[str]:
     if peak < SILENCE_PEAK:
         raise SilentAudioError("the recording is silent (no signal above -70 dBFS).", path=path,
                                hint="Check that the microphone is connected and not muted, then record again.")
-    clipped = float(np.mean(np.abs(samples) >= CLIP_LEVEL))
-    if clipped > CLIP_FRACTION:
-        warnings.append(f"{clipped:.1%} of the samples are clipped (at full scale); "
-                        "the input level was too high, which distorts the voice and can change the result.")
-    return warnings
+    clipping = clipping_warning(samples if channels is None else channels)
+    return warnings + ([clipping] if clipping else [])
+
+
+def clipping_warning(samples: np.ndarray) -> str | None:
+    """A warning when too many samples sit at full scale. ``samples`` may be (frames,) or
+    (frames, channels): a frame counts as clipped when any channel is, since mixing to mono
+    halves a clipped channel's peak and would hide it."""
+    at_full_scale = np.abs(samples) >= CLIP_LEVEL
+    if at_full_scale.ndim == 2:
+        at_full_scale = at_full_scale.any(axis=1)
+    clipped = float(np.mean(at_full_scale)) if at_full_scale.size else 0.0
+    if clipped <= CLIP_FRACTION:
+        return None
+    return (f"{clipped:.1%} of the samples are clipped (at full scale); "
+            "the input level was too high, which distorts the voice and can change the result.")
 
 
 def window_warning(duration: float, window: float) -> str:

@@ -108,6 +108,6 @@ def _checked(raw: np.ndarray, rate: int, target_rate: int, path: Path | None, wa
                                     hint="Record or export the recording again.")
     mono = to_mono(raw)
     check_channels(raw, mono, path=path)
-    warnings = warnings + check_samples(mono, rate, path=path)
+    warnings = warnings + check_samples(mono, rate, path=path, channels=raw)
     return Recording(samples=resample(mono, rate, target_rate), sample_rate=target_rate, original_rate=rate,
                      original_channels=channels, path=path, warnings=warnings)
