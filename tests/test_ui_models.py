@@ -125,6 +125,20 @@ def test_a_model_without_a_verdict_shows_top_classes_never_a_pathology_probabili
     assert all(r["pathology_probability"] == "" for r in rows)
 
 
+def test_an_untrained_head_says_why_and_shows_no_class_probabilities(qtbot, make_window, clip, tmp_path):
+    from conftest import save_tiny_bundle
+
+    untrained = save_tiny_bundle(tmp_path / "untrained", head_trained=False)
+    window = _window_with(qtbot, make_window, untrained)
+    open_and_wait(qtbot, window, clip)
+    _wait_results(qtbot, window, 1)
+    text = window.verdict.results_text()
+    assert "No verdict: its classification head was never trained" in text
+    assert "P(pathological)" not in text and "top classes" not in text
+    explanation = next(iter(window.explanations.values()))   # the relevance map is still there
+    assert explanation.frame_relevance.size > 0 and np.isfinite(explanation.frame_relevance).all()
+
+
 def test_export_results_json_and_csv_read_back(qtbot, make_window, clip, tiny_bundle, tiny_bundle_finetuned, tmp_path,
                                                monkeypatch):
     window = _window_with(qtbot, make_window, tiny_bundle, tiny_bundle_finetuned)

@@ -167,9 +167,10 @@ class VerdictPanel(QWidget):
                                  + f" the true label, {html.escape(true_label)})</span>")
                 parts.append("<br>")
             else:
+                reason = prediction.no_verdict_reason or "it was not trained to tell healthy from pathological voices"
+                parts.append(f"<i>No verdict: {html.escape(reason)}.</i>")
                 tops = ", ".join(f"{html.escape(l)} {v:.2f}" for l, v in prediction.top_classes(3))
-                parts.append("<i>No verdict: this model was not trained to tell healthy from pathological "
-                             f"voices.</i> Its top classes: {tops}<br>")
+                parts.append(f" Its top classes: {tops}<br>" if tops else "<br>")
             parts.append(f"<span style='color:#555'>{html.escape(entry.summary)}</span>")
             for warning in prediction.warnings:
                 parts.append(f"<br><span style='color:#8a5a00'>⚠ {html.escape(warning)}</span>")
