@@ -162,3 +162,14 @@ def test_untrained_head_withholds_every_class(tmp_path):
                               head_trained=False)
     loaded = load_model(folder, device="cpu")
     assert loaded.withheld_classes == ("Speech", "Music") and "never trained" in loaded.no_verdict_reason
+
+
+def test_model_list_names_a_bundle_by_configuration_and_folder(tiny_bundle, tiny_audioset_model, tmp_path):
+    from voice_desk.model.catalog import describe_model_folder
+
+    assert describe_model_folder(tiny_bundle).name == "ast_freeze"            # folder named as its configuration
+    renamed = save_tiny_bundle(tmp_path / "freeze-2026-11")
+    entry = describe_model_folder(renamed)
+    assert entry.name == "ast_freeze (freeze-2026-11)" and entry.expects_verdict
+    assert describe_model_folder(tiny_audioset_model).name == "audioset"
+    assert not describe_model_folder(tiny_audioset_model).expects_verdict

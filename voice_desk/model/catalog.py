@@ -38,7 +38,7 @@ def describe_model_folder(folder: str | Path) -> ModelEntry:
     expects = verdict.gives_verdict(labels, trained)
     configuration = card.configuration if card else None
     summary = card.summary() if card else "AST checkpoint without a Voice Desk model card"
-    name = f"{configuration} ({folder.name})" if configuration else folder.name
+    name = f"{configuration} ({folder.name})" if configuration and configuration != folder.name else folder.name
     return ModelEntry(str(folder), name, configuration, summary, labels, expects)
 
 
