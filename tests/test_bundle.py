@@ -173,3 +173,12 @@ def test_model_list_names_a_bundle_by_configuration_and_folder(tiny_bundle, tiny
     assert entry.name == "ast_freeze (freeze-2026-11)" and entry.expects_verdict
     assert describe_model_folder(tiny_audioset_model).name == "audioset"
     assert not describe_model_folder(tiny_audioset_model).expects_verdict
+
+
+def test_a_cancelled_base_model_download_installs_nothing(tmp_path):
+    from voice_desk.model.card import DEFAULT_BASE
+    from voice_desk.model.model_process import JobCancelledError, install_in_own_process
+
+    with pytest.raises(JobCancelledError):
+        install_in_own_process(DEFAULT_BASE, str(tmp_path / "models"), lambda: True)
+    assert not (tmp_path / "models").exists() or not any((tmp_path / "models").iterdir())

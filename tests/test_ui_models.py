@@ -379,3 +379,45 @@ def test_space_ticks_a_model_in_the_list_and_plays_elsewhere(qtbot, make_window,
     qtbot.keyClick(window.spectrogram_view, Qt.Key.Key_Space)   # anywhere in the views: Space plays
     assert window.playback.is_playing
     window.stop_action.trigger()
+
+
+def _hub_cache_with(folder, hub_id, root):
+    """A Hugging Face cache (the layout huggingface_hub writes) holding ``folder`` as ``hub_id``."""
+    import shutil
+
+    commit = "0" * 40
+    repo = root / ("models--" + hub_id.replace("/", "--"))
+    shutil.copytree(folder, repo / "snapshots" / commit)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(commit)
+    return root
+
+
+def test_download_the_base_model_installs_it_as_a_model_without_verdict(
+        qtbot, make_window, clip, tiny_audioset_model, fresh_home, tmp_path, monkeypatch):
+    from voice_desk.model.card import DEFAULT_BASE
+    from voice_desk.paths import models_dir
+
+    # offline with nothing cached: a plain message that says how to get it, nothing installed
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-cache"))
+    window = make_window()
+    window.download_base_model(ask=False)
+    qtbot.waitUntil(lambda: "could not be downloaded" in window.last_message, timeout=WAIT_MS)
+    assert "HF_HUB_OFFLINE" in window.last_message and str(tmp_path / "empty-cache") in window.last_message
+    assert "Traceback" not in window.last_message and not window.model_entries
+    assert not models_dir().exists() or not any(models_dir().iterdir())
+    wait_idle(qtbot, window)
+    # in the Hugging Face cache (as after one download online): saved as a bundle, listed, no verdict
+    monkeypatch.setenv("HF_HUB_CACHE", str(_hub_cache_with(tiny_audioset_model, DEFAULT_BASE, tmp_path / "cache")))
+    window.download_base_model(ask=False)
+    qtbot.waitUntil(lambda: bool(window.model_entries), timeout=WAIT_MS)
+    installed = models_dir() / DEFAULT_BASE.split("/")[-1]
+    assert (installed / "model.safetensors").is_file() and (installed / "voice_desk.json").is_file()
+    assert [p.name for p in models_dir().iterdir()] == [installed.name]     # no partial folder left
+    entry = window.model_entries[str(installed.resolve())]
+    assert not entry.expects_verdict and "AudioSet" in entry.summary
+    assert window.verdict.chosen() == [str(installed.resolve())]
+    open_and_wait(qtbot, window, clip)
+    _wait_results(qtbot, window, 1)
+    text = window.verdict.results_text()
+    assert "P(pathological)" not in text and "Speech" in text and "No verdict" in text

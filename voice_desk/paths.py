@@ -58,4 +58,4 @@ def list_bundles(folder: Path | None = None) -> list[Path]:
     folder = folder or models_dir()
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if (p / CARD_FILE).is_file())
+    return sorted(p for p in folder.iterdir() if not p.name.startswith(".") and (p / CARD_FILE).is_file())

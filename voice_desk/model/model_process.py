@@ -207,6 +207,47 @@ class ModelProcess:
             process.join(1.0)
 
 
+def _install_child(hub_id: str, models_folder: str, conn) -> None:  # pragma: no cover - child process
+    try:
+        from voice_desk.commands._common import quiet_libraries
+        from voice_desk.model.catalog import install_hub_model
+
+        quiet_libraries()
+        conn.send(("done", str(install_hub_model(hub_id, models_folder))))
+    except Exception as exc:  # noqa: BLE001 - goes back to the window as a message
+        conn.send(("failed", (isinstance(exc, VoiceDeskError), str(exc), traceback.format_exc())))
+
+
+def install_in_own_process(hub_id: str, models_folder: str, is_cancelled: Callable[[], bool]) -> str:
+    """Download ``hub_id`` and save it as a bundle in ``models_folder`` (see
+    :func:`voice_desk.model.catalog.install_hub_model`) in a process of its own: Cancel stops
+    the download at once (the Hugging Face cache resumes it next time), and the model process
+    stays free for explanations meanwhile. Call from a worker thread; returns the new folder."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    receive, send = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_install_child, args=(hub_id, str(models_folder), send),
+                          name="voice-desk-download", daemon=True)
+    process.start()
+    send.close()
+    try:
+        while not receive.poll(0.1):
+            if is_cancelled():
+                raise JobCancelledError()
+            if not process.is_alive():
+                raise ModelProcessError("The download stopped unexpectedly.",
+                                        hint="Try again; what was already downloaded is kept.")
+        what, value = receive.recv()
+    finally:
+        if process.is_alive() and not receive.poll():
+            process.terminate()
+        process.join(5.0)
+    if what == "failed":
+        raise _error_from_child(*value)
+    return value
+
+
 _shared: ModelProcess | None = None
 
 

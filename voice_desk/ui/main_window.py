@@ -102,6 +102,7 @@ class MainWindow(MenusMixin, ModelsMixin, RelevanceMixin, ExportMixin, TiersMixi
         self.view_range = ViewRange(self)
         self.io_jobs = JobRunner(1, self)
         self.model_jobs = JobRunner(1, self)
+        self.download_jobs = JobRunner(1, self)   # minutes long: must not hold up opening files
         self.model_process = shared_model_process()
         self.file_token = 0
         self.recording = None
@@ -223,6 +224,7 @@ class MainWindow(MenusMixin, ModelsMixin, RelevanceMixin, ExportMixin, TiersMixi
         self.io_jobs.shutdown()
         self.model_jobs.shutdown()
         self.align_jobs.shutdown()
+        self.download_jobs.shutdown()
         super().closeEvent(event)
 
     # ------------------------------------------------------------------ messages

@@ -22,7 +22,8 @@ NO_MODEL = ("<b>No model is installed yet.</b> The window shows, plays and annot
             "<i>Models → Import…</i> and choose a Voice Desk model folder (for example one your group "
             "trained; it holds config.json, model.safetensors and voice_desk.json), or "
             "<i>Models → Train a model…</i> with the Saarbrücken Voice Database or your own labelled "
-            "recordings.")
+            "recordings. <i>Models → Download the AudioSet base model…</i> (online, once) gives relevance "
+            "maps but no verdict.")
 TRUE_LABELS = ("unknown", "healthy", "pathological")
 
 

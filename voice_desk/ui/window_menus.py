@@ -56,6 +56,8 @@ class MenusMixin:
         self.play_visible_action = a("Play visible part", lambda: self._play(self.playback.play_visible))
         self.stop_action = a("Stop", self.playback.stop, "Esc")
         self.import_action = a("&Import…", self.import_model_dialog, tip="Copy a model folder into Voice Desk")
+        self.download_base_action = a("&Download the AudioSet base model…", self.download_base_model,
+                                      tip="The study's starting checkpoint: relevance maps, no verdict (about 350 MB)")
         self.train_action = a("&Train a model…", self.open_training_wizard,
                               tip="Train ast_freeze or ast_finetuned on the Saarbrücken Voice Database or your own data")
         self.run_action = a("Assess && &explain", self.run_models, "Ctrl+Return")
@@ -106,6 +108,7 @@ class MenusMixin:
         self.models_menu = bar.addMenu("&Models")
         self.models_menu.addAction(self.import_action)
         self.models_menu.addAction(self.train_action)
+        self.models_menu.addAction(self.download_base_action)
         self.models_menu.addAction(self.run_action)
         self.models_menu.addAction(self.cancel_action)
         help_menu = bar.addMenu("&Help")

@@ -9,16 +9,19 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from voice_desk.errors import VoiceDeskError
+from voice_desk.model.card import DEFAULT_BASE
 from voice_desk.model.catalog import ModelEntry, describe_model_folder
 from voice_desk.paths import list_bundles, models_dir
 from voice_desk.ui import settings as stored
 from voice_desk.ui.error_report import record as record_error
+from voice_desk.model.model_process import install_in_own_process
 from voice_desk.ui.model_runner import explain_all, import_model, preload
 
 CONFIG_ORDER = {"ast_freeze": 0, "ast_finetuned": 1}
 NO_MODEL_STEP = ("No model is installed yet, so there is no verdict or relevance map. One step gets one: "
                  "Models → Import… and choose a Voice Desk model folder (config.json, model.safetensors, "
-                 "voice_desk.json), or Models → Train a model….")
+                 "voice_desk.json), or Models → Train a model…, or Models → Download the AudioSet base model… "
+                 "(relevance maps only, no verdict).")
 
 
 class ModelsMixin:
@@ -113,6 +116,35 @@ class ModelsMixin:
                             self.file_token, on_success=lambda job, path: self.add_model(str(path)),
                             on_failure=lambda job, exc: self.show_error(exc, "Model not imported"))
 
+    def download_base_model(self, ask: bool = True) -> None:
+        """Models → Download the AudioSet base model…: the study's starting checkpoint, fetched
+        once from the Hugging Face hub (about 350 MB; offline afterwards) and saved as a bundle.
+        It gives relevance maps and sound classes, never a verdict; training starts from it."""
+        if ask:
+            answer = QMessageBox.question(
+                self, "Download the base model",
+                f"Download {DEFAULT_BASE} (about 350 MB) from the Hugging Face hub?\n\n"
+                "It is the AudioSet model the study starts from. It shows relevance maps and the sound classes "
+                "it hears, but it was not trained on voices, so it gives no verdict. Only the model is "
+                "downloaded; no recording leaves this computer.")
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        self.statusBar().showMessage(f"Downloading {DEFAULT_BASE}…")
+        self.verdict.set_busy(True, "Downloading the base model…")
+        target_root = models_dir()
+
+        def done(job, path) -> None:
+            self.verdict.set_busy(False)
+            self.add_model(str(path))
+
+        def failed(job, exc) -> None:
+            self.verdict.set_busy(False)
+            self.show_error(exc, "Base model not downloaded")
+
+        self.download_jobs.submit("install", lambda progress, cancelled, emit: install_in_own_process(
+            DEFAULT_BASE, str(target_root), cancelled), self.file_token,
+            on_success=done, on_failure=failed, on_cancel=lambda job: self.verdict.set_busy(False))
+
     def run_models(self) -> None:
         if self.recording is None:
             self.show_message("Open or record a recording first.", icon=QMessageBox.Icon.Information)
@@ -147,6 +179,7 @@ class ModelsMixin:
 
     def cancel_jobs(self) -> None:
         self.model_jobs.cancel_all("explain")
+        self.download_jobs.cancel_all()
         self.align_jobs.cancel_all()
         self.verdict.set_progress(self.verdict.progress.value() / 1000, "Cancelling…")
 
@@ -197,7 +230,7 @@ class ModelsMixin:
             self.statusBar().showMessage("Cancelled.", 5000)
 
     def is_busy(self) -> bool:
-        return self.io_jobs.busy or self.model_jobs.busy or self.align_jobs.busy
+        return self.io_jobs.busy or self.model_jobs.busy or self.align_jobs.busy or self.download_jobs.busy
 
     # ------------------------------------------------------------------ verdicts
     def _results_in_order(self) -> list[tuple[ModelEntry, object]]:

@@ -48,7 +48,8 @@ class RelevanceMixin:
     def _no_map_reason(self) -> str:
         """Why there is no relevance map to show, and the step that gets one."""
         if not self.model_entries:
-            return "No relevance map: no model is installed yet (Models → Import… or Models → Train a model…)."
+            return ("No relevance map: no model is installed yet (Models → Import…, Models → Train a model… or "
+                    "Models → Download the AudioSet base model…).")
         if self.recording is None:
             return "The relevance overlay appears once a recording is open and a model has run on it."
         return "The relevance overlay appears once a model has run on this recording (Assess & explain, Ctrl+Enter)."
