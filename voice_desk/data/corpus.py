@@ -40,10 +40,6 @@ class Clip:
     def label_index(self) -> int:
         return LABELS.index(self.label)
 
-    @property
-    def ident(self) -> str:
-        return self.key or self.path
-
     def to_row(self) -> dict:
         row = asdict(self)
         row["diagnoses"] = "; ".join(self.diagnoses)
