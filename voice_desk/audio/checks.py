@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from voice_desk.audio.resample import MODEL_RATE
 from voice_desk.errors import (AudioTooShortError, EmptyAudioError, InvalidSamplesError, SampleRateError,
                                SilentAudioError)
 
@@ -16,9 +17,8 @@ SILENCE_PEAK = 10 ** (-70 / 20)
 CLIP_LEVEL = 0.999
 #: Fraction of clipped samples above which we warn.
 CLIP_FRACTION = 0.001
-#: The models listen to 16 kHz audio (content up to 8 kHz). Telephone-band audio (8 kHz)
-#: still loads, with a warning; below that too much of the voice is missing.
-MODEL_RATE = 16_000
+#: The models listen to 16 kHz audio (MODEL_RATE: content up to 8 kHz). Telephone-band audio
+#: (8 kHz) still loads, with a warning; below that too much of the voice is missing.
 MIN_RATE = 8_000
 
 
