@@ -272,6 +272,11 @@ def test_a_damaged_model_does_not_stop_the_others_and_says_why(qtbot, make_windo
     assert window.last_message.startswith("1 of 2 models could not run")
     text = window.verdict.results_text()
     assert "P(pathological)" in text and "Could not run:" in text and "Traceback" not in text
+    reported = len(window.messages)
+    window.verdict.set_checked(str(broken.resolve()), False)   # run the good one alone: no message
+    window.run_models()                                        # about the damaged one's earlier failure
+    wait_idle(qtbot, window)
+    assert len(window.messages) == reported
     window.verdict.auto_run.setChecked(False)
     open_and_wait(qtbot, window, write_clip(tmp_path / "n", name="next", with_textgrid=False))
     assert "Could not run" not in window.verdict.results_text()      # that was about the last recording

@@ -165,7 +165,7 @@ class ModelsMixin:
         self.model_jobs.submit("explain", lambda progress, cancelled, emit: explain_all(
             process, recording, paths, progress, cancelled, emit), self.file_token,
             on_progress=self._job_progress, on_partial=self._job_partial, on_failure=self._job_failed,
-            on_cancel=self._job_cancelled, on_success=self._job_done)
+            on_cancel=self._job_cancelled, on_success=lambda job, ran: self._job_done(job, ran, paths))
 
     def _preload_models(self) -> None:
         """Start the model process (torch loads there) and the chosen models while the window is
@@ -210,12 +210,14 @@ class ModelsMixin:
         self._show_verdicts()
         self.results_changed.emit()
 
-    def _job_done(self, job, ran: int) -> None:
-        """One message for the models of this run that could not run (each also says why in the panel)."""
-        if job.token != self.file_token or not self.model_failures:
+    def _job_done(self, job, ran: int, paths: list[str]) -> None:
+        """One message for the models of this run (``paths``) that could not run (each also says why
+        in the panel); a failure kept from an earlier run on this recording is not reported again."""
+        failed = [path for path in paths if path in self.model_failures]
+        if job.token != self.file_token or not failed:
             return
         names = {path: entry.name for path, entry in self.model_entries.items()}
-        lines = [f"{names.get(path, path)}: {text}" for path, text in self.model_failures.items()]
+        lines = [f"{names.get(path, path)}: {self.model_failures[path]}" for path in failed]
         total = ran + len(lines)
         head = (f"{len(lines)} of {total} models could not run on this recording"
                 + (f"; the verdict panel shows the other {ran}." if ran else "."))
