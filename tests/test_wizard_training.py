@@ -123,6 +123,19 @@ def test_split_page_shares_rule_and_a_split_that_cannot_train(qtbot, wizard):
     assert "stratify_gender=false" in args
 
 
+def test_training_gets_the_data_as_it_was_read_when_a_field_changes_meanwhile(qtbot, wizard, tmp_path):
+    page = wizard.data_page
+    root = str(shared_svd_tree()["root"])
+    page.path_edit.setText(root)
+    page.rule_combo.setCurrentText("agree_or_other")
+    page.load()
+    page.path_edit.setText(str(tmp_path))  # edited while the data is read (the result arrives later)
+    page.rule_combo.setCurrentText("organic_first")
+    qtbot.waitUntil(page.isComplete, timeout=60_000)
+    assert wizard.data_spec == f"svd:{root}" and wizard.data_settings["multi_diagnosis_rule"] == "agree_or_other"
+    assert "several diagnoses: agree_or_other" in page.counts_label.text()
+
+
 def test_bad_folder_shows_the_reason(qtbot, wizard, tmp_path):
     page = wizard.data_page
     page.path_edit.setText(str(tmp_path))

@@ -148,19 +148,21 @@ class DataPage(QWizardPage):
                                exclude_known_bad=settings["exclude_known_bad"])
 
         self.job = BackgroundJob(work, self)
-        self.job.finished.connect(self._loaded)
+        self.job.finished.connect(lambda corpus: self._loaded(corpus, spec, settings))
         self.job.failed.connect(self._failed)
         self.job.start()
 
-    def _loaded(self, corpus) -> None:
+    def _loaded(self, corpus, spec: str, settings: dict) -> None:
+        """``spec`` and ``settings``: what the corpus was read with (training gets the same, even
+        when a field was edited while it was read)."""
         self.load_button.setEnabled(True)
-        self.w.corpus, self.w.data_spec, self.w.data_settings = corpus, self.data_spec(), self.data_settings()
+        self.w.corpus, self.w.data_spec, self.w.data_settings = corpus, spec, settings
         c = corpus.counts()
         excluded = "".join(f"<br>&nbsp;&nbsp;{html.escape(line, quote=False)}" for line in corpus.excluded_summary())
         self.counts_label.setText(
             f"<b>{c['clips']} recordings from {c['speakers']} speakers</b><br>"
             f"label — {_fmt_counts(c['label'])}<br>group — {_fmt_counts(c['group'])}"
-            + (f" (map {corpus.diagnosis_map}, several diagnoses: {self.rule_combo.currentText()})"
+            + (f" (map {corpus.diagnosis_map}, several diagnoses: {settings['multi_diagnosis_rule']})"
                if corpus.diagnosis_map else "")
             + f"<br>gender — {_fmt_counts(c['gender'])}<br>left out: {sum(c['excluded'].values())}{excluded}")
         self.completeChanged.emit()
