@@ -34,19 +34,22 @@ class CurvesView(pg.GraphicsLayoutWidget):
     def add_event(self, event: dict) -> None:
         """A resumed run that redoes steps or epochs replaces them (never two points for one epoch)."""
         if event.get("event") == "log":
-            keep = sum(1 for s in self.steps if s < event["step"])
-            self.steps, self.losses = self.steps[:keep] + [event["step"]], self.losses[:keep] + [event["loss"]]
+            self.steps, self.losses = _redo_from(self.steps, self.losses, event["step"], event["loss"])
             self.loss_curve.setData(self.steps, self.losses)
         elif event.get("event") == "eval":
-            keep = sum(1 for e in self.epochs if e < event["epoch"])
-            self.epochs, self.uars = self.epochs[:keep] + [event["epoch"]], self.uars[:keep] + [event["dev_uar"]]
+            self.epochs, self.uars = _redo_from(self.epochs, self.uars, event["epoch"], event["dev_uar"])
             self.uar_curve.setData(self.epochs, self.uars)
             loss = event.get("dev_loss")
             if loss is not None and loss == loss and "step" in event:
-                keep = sum(1 for s in self.eval_steps if s < event["step"])
-                self.eval_steps = self.eval_steps[:keep] + [event["step"]]
-                self.dev_losses = self.dev_losses[:keep] + [loss]
+                self.eval_steps, self.dev_losses = _redo_from(self.eval_steps, self.dev_losses, event["step"], loss)
                 self.dev_loss_curve.setData(self.eval_steps, self.dev_losses)
+
+
+def _redo_from(xs: list, ys: list, x, y) -> tuple[list, list]:
+    """The curve (xs, ys) with the point (x, y) last: points at x or later (a resumed run doing
+    them again) are dropped."""
+    keep = sum(1 for old in xs if old < x)
+    return xs[:keep] + [x], ys[:keep] + [y]
 
 
 class RocView(pg.PlotWidget):
