@@ -53,12 +53,13 @@ def read_samples(path: Path, max_seconds: float | None = MAX_LOAD_S) -> tuple[np
     import soundfile as sf
 
     try:
-        info = sf.info(str(path))
-        limit = -1 if max_seconds is None else int(max_seconds * info.samplerate) + 1
-        data, rate = sf.read(str(path), frames=limit, dtype="float32", always_2d=True)
+        with sf.SoundFile(str(path)) as f:  # opened once: its header gives the length and rate
+            rate, total = f.samplerate, f.frames
+            limit = -1 if max_seconds is None else int(max_seconds * rate) + 1
+            data = f.read(frames=limit, dtype="float32", always_2d=True)
     except Exception as exc:  # soundfile.LibsndfileError and friends
         raise _not_audio(path) from exc
-    return _cut(data, int(rate), max_seconds, total_frames=info.frames)
+    return _cut(data, int(rate), max_seconds, total_frames=total)
 
 
 def _cut(samples: np.ndarray, rate: int, max_seconds: float | None,
