@@ -3,7 +3,6 @@ measured on this computer and, for fine-tuning on a CPU, the exact command for a
 
 from __future__ import annotations
 
-import html
 import time
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -12,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWizardPage)
 
-from voice_desk.ui.training_job import BackgroundJob
+from voice_desk.ui.training_job import BackgroundJob, error_html
 
 if TYPE_CHECKING:  # pragma: no cover
     from voice_desk.ui.training_wizard import TrainingWizard
@@ -136,7 +135,7 @@ class ConfigPage(QWizardPage):
         try:
             self.edited_recipe()
         except VoiceDeskError as exc:
-            self.estimate_label.setText(f"<span style='color:#b00'>{html.escape(str(exc), quote=False)}</span>")
+            self.estimate_label.setText(error_html(str(exc)))
             return False
         return True
 
@@ -200,7 +199,7 @@ class ConfigPage(QWizardPage):
         try:
             recipe = self.edited_recipe()
         except VoiceDeskError as exc:
-            self.estimate_label.setText(f"<span style='color:#b00'>{html.escape(str(exc), quote=False)}</span>")
+            self.estimate_label.setText(error_html(str(exc)))
             return
         counts = self.w.split.counts(self.w.corpus) if self.w.split else None
         n_train = counts["train"]["clips"] if counts else 0

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComb
                                QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QProgressBar, QPushButton,
                                QRadioButton, QVBoxLayout, QWizardPage)
 
-from voice_desk.ui.training_job import BackgroundJob
+from voice_desk.ui.training_job import BackgroundJob, error_html
 
 if TYPE_CHECKING:  # pragma: no cover
     from voice_desk.ui.training_wizard import TrainingWizard
@@ -169,7 +169,7 @@ class DataPage(QWizardPage):
 
     def _failed(self, message: str) -> None:
         self.load_button.setEnabled(True)
-        self.counts_label.setText(f"<span style='color:#b00'>{html.escape(message, quote=False)}</span>")
+        self.counts_label.setText(error_html(message))
 
     def download(self) -> None:
         from voice_desk.data.svd_download import DownloadCancelled, download_svd
@@ -225,7 +225,7 @@ class DataPage(QWizardPage):
     def _download_failed(self, message: str) -> None:
         self.download_button.setEnabled(True)
         self.stop_download_button.setEnabled(False)
-        self.download_status.setText(f"<span style='color:#b00'>{html.escape(message, quote=False)}</span>")
+        self.download_status.setText(error_html(message))
 
     def isComplete(self) -> bool:
         return self.w.corpus is not None

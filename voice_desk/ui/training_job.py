@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import html
 import threading
 import traceback
 
 from PySide6.QtCore import QObject, Signal
+
+
+def error_html(message: str) -> str:
+    """``message`` as red rich text for a wizard page's label (escaped: a path may hold '<' or '&')."""
+    return f"<span style='color:#b00'>{html.escape(message, quote=False)}</span>"
 
 
 class BackgroundJob(QObject):

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWizardPage)
 
+from voice_desk.ui.training_job import error_html
+
 if TYPE_CHECKING:  # pragma: no cover
     from voice_desk.ui.training_wizard import TrainingWizard
 
@@ -85,7 +87,7 @@ class SplitPage(QWizardPage):
                            "above, or add recordings."
         notes = [html.escape(n, quote=False) for n in self.w.split.notes]
         if self.problem:
-            notes.insert(0, f"<span style='color:#b00'>{html.escape(self.problem, quote=False)}</span>")
+            notes.insert(0, error_html(self.problem))
         self.notes.setText("<br>".join(notes))
         self.completeChanged.emit()
 

@@ -9,7 +9,6 @@ All work runs off the UI thread or in the training subprocess.
 
 from __future__ import annotations
 
-import html
 import shlex
 import sys
 from pathlib import Path
@@ -19,6 +18,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QV
 
 from voice_desk.ui.training_config_page import ConfigPage
 from voice_desk.ui.training_data_page import DataPage
+from voice_desk.ui.training_job import error_html
 from voice_desk.ui.training_plots import ConfusionTable, CurvesView, RocView
 from voice_desk.ui.training_process import TrainingProcess
 from voice_desk.ui.training_split_page import SplitPage
@@ -100,7 +100,7 @@ class TrainPage(QWizardPage):
         if done:
             self.status.setText(f"Finished: {self.w.bundle}")
         else:
-            self.status.setText(f"<span style='color:#b00'>{html.escape(message, quote=False)}</span>")
+            self.status.setText(error_html(message))
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:
