@@ -41,7 +41,7 @@ class RelevanceMixin:
         return self.explanations.get(path) if path else None
 
     def _overlay_toggled(self, on: bool) -> None:
-        self.spectrogram_view.show_overlay(on and not self.side_by_side_action.isChecked())
+        self._show_main_overlay()
         if on and self.overlay_explanation() is None:
             self.statusBar().showMessage(self._no_map_reason(), 10000)
 
@@ -62,10 +62,14 @@ class RelevanceMixin:
         else:
             self.spectrogram_view.set_overlay(self._rgba(explanation), explanation.frame_shift)
             self.spectrogram_view.set_caption(self._caption(explanation), self.rendering)
-        # side by side: the plain spectrogram on top as the reference, each model's map below it
-        self.spectrogram_view.show_overlay(self.overlay_action.isChecked() and not self.side_by_side_action.isChecked())
+        self._show_main_overlay()
         self._update_side_views()
         self._update_phone_chart()
+
+    def _show_main_overlay(self) -> None:
+        """The overlay on the main spectrogram when it is ticked, except side by side: there the plain
+        spectrogram stays on top as the reference, each model's map below it."""
+        self.spectrogram_view.show_overlay(self.overlay_action.isChecked() and not self.side_by_side_action.isChecked())
 
     def _caption(self, explanation, name: str | None = None) -> str:
         """'Relevance of <model> · P(pathological) 0.49' (the colour key follows it) on the spectrogram."""
