@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voice_desk.model import verdict
-from voice_desk.model.source import check_model_folder
 from voice_desk.model.card import ModelCard
+from voice_desk.model.source import check_model_folder
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,6 @@ def install_hub_model(hub_id: str, models_folder: str | Path) -> Path:
     classes, never a verdict (its labels are sound classes).
     """
     from voice_desk.model.bundle import from_pretrained, save_bundle
-    from voice_desk.model.source import check_model_folder
 
     model, extractor, head_loaded = from_pretrained(hub_id, role="base checkpoint")
     root = Path(models_folder)
