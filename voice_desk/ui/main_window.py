@@ -253,14 +253,14 @@ class MainWindow(MenusMixin, ModelsMixin, RelevanceMixin, ExportMixin, TiersMixi
         return str(Path(recent[0]).parent) if recent else str(Path.home())
 
     def open_demo(self) -> None:
-        self.open_file(str(demo_recording_path()), demo=True)
+        self.open_file(str(demo_recording_path()))
 
-    def open_file(self, path: str, textgrid: str | None = None, demo: bool = False) -> None:
+    def open_file(self, path: str, textgrid: str | None = None) -> None:
         """Load in the background; the current recording stays until the new one is ready.
 
         The shipped demo is labelled as synthetic however it is opened (Help menu, command line,
         drag and drop)."""
-        demo = demo or is_demo_recording(path)
+        demo = is_demo_recording(path)
         self.file_token += 1
         self.model_jobs.cancel_all("explain")
         self.align_jobs.cancel_all()  # its tiers would be for the recording shown now
