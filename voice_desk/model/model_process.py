@@ -241,7 +241,7 @@ def install_in_own_process(hub_id: str, models_folder: str, is_cancelled: Callab
         while not receive.poll(0.1):
             if is_cancelled():
                 raise JobCancelledError()
-            if not process.is_alive():
+            if not process.is_alive() and not receive.poll():  # it may have answered just before exiting
                 raise ModelProcessError("The download stopped unexpectedly.",
                                         hint="Try again; what was already downloaded is kept.")
         what, value = receive.recv()
