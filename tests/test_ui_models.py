@@ -386,6 +386,17 @@ def test_space_ticks_a_model_in_the_list_and_plays_elsewhere(qtbot, make_window,
     window.stop_action.trigger()
 
 
+def test_the_download_menu_asks_before_downloading(qtbot, make_window, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a) or QMessageBox.StandardButton.No)
+    window = make_window()
+    window.download_base_action.trigger()                   # Models → Download the AudioSet base model…
+    assert len(asked) == 1 and "no recording leaves this computer" in asked[0][2]
+    assert not window.download_jobs.busy                     # answered No: nothing is downloaded
+
+
 def _hub_cache_with(folder, hub_id, root):
     """A Hugging Face cache (the layout huggingface_hub writes) holding ``folder`` as ``hub_id``."""
     import shutil

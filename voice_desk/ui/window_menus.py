@@ -56,7 +56,8 @@ class MenusMixin:
         self.play_visible_action = a("Play visible part", lambda: self._play(self.playback.play_visible))
         self.stop_action = a("Stop", self.playback.stop, "Esc")
         self.import_action = a("&Import…", self.import_model_dialog, tip="Copy a model folder into Voice Desk")
-        self.download_base_action = a("&Download the AudioSet base model…", self.download_base_model,
+        # a lambda: connected directly, triggered(checked=False) would fill ``ask`` and skip the question
+        self.download_base_action = a("&Download the AudioSet base model…", lambda: self.download_base_model(),
                                       tip="The study's starting checkpoint: relevance maps, no verdict (about 350 MB)")
         self.train_action = a("&Train a model…", self.open_training_wizard,
                               tip="Train ast_freeze or ast_finetuned on the Saarbrücken Voice Database or your own data")
