@@ -141,9 +141,7 @@ def read_textgrid(path: str | Path, audio_duration: float | None = None) -> Alig
 
 def note_label(alignment: Alignment) -> str:
     """The ``aligner`` tier's text: source | approximate | confidence | warnings ('' if nothing to say)."""
-    fields = (["approximate"] if alignment.approximate else []) + (
-        [f"confidence {alignment.confidence:.2f}"] if alignment.confidence is not None else [])
-    fields += [w.replace(" | ", "; ") for w in alignment.warnings]
+    fields = alignment.quality() + [w.replace(" | ", "; ") for w in alignment.warnings]
     if not fields:
         return ""
     source = _SOURCE_NAMES.get(alignment.source, alignment.source or "aligner")

@@ -40,6 +40,12 @@ class Alignment:
     approximate: bool = False
     warnings: list[str] = field(default_factory=list)
 
+    def quality(self) -> list[str]:
+        """How far the tiers can be trusted, e.g. ``['approximate', 'confidence 0.93']`` (empty
+        for an exact alignment without a confidence)."""
+        return (["approximate"] if self.approximate else []) + (
+            [f"confidence {self.confidence:.2f}"] if self.confidence is not None else [])
+
     def spoken_phones(self) -> list[Interval]:
         return [p for p in self.phones if not p.is_silence]
 

@@ -105,8 +105,7 @@ def run(args) -> int:
         engine = Engine(load_model(name, device=args.device))
         explanations[name] = engine.explain(recording, head_fusion=args.head_fusion, discard_ratio=args.discard_ratio)
     table, notes = relevance_table(explanations, alignment.phones, words=alignment.words)
-    quality = (["approximate"] if alignment.approximate else []) + (
-        [f"confidence {alignment.confidence:.2f}"] if alignment.confidence is not None else [])
+    quality = alignment.quality()
     print(f"phones from {alignment.source or 'aligner'}" + (f" ({', '.join(quality)})" if quality else ""))
     for warning in recording.warnings + alignment.warnings + notes:
         print(f"warning: {warning}")
