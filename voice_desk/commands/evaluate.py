@@ -29,7 +29,7 @@ def run(args) -> int:
     from voice_desk.model.bundle import load_model
     from voice_desk.train.clip_inputs import load_samples
     from voice_desk.train.metrics import evaluate_scores
-    from voice_desk.train.prepare import apply_split_file, load_recipe_corpus
+    from voice_desk.train.prepare import apply_split_file, load_recipe_corpus, recipe_split
     from voice_desk.train.recipe import load_recipe
     from voice_desk.train.runner import predict_model
 
@@ -51,10 +51,7 @@ def run(args) -> int:
         if split_file is None and (Path(args.model) / "split.csv").is_file():
             split_file = str(Path(args.model) / "split.csv")
         if split_file is None:
-            from voice_desk.data.split import make_split
-
-            split = make_split(corpus, recipe["split_fractions"], int(recipe["split_seed"]),
-                               bool(recipe.get("stratify_gender", True)))
+            split = recipe_split(recipe, corpus)
         else:
             try:
                 split = apply_split_file(corpus, split_file)

@@ -64,16 +64,18 @@ def apply_split_file(corpus, split_file: str | Path, report: Report = silent):
     return split
 
 
-def prepare_data(recipe, data: str, split_file: str | Path | None = None, report: Report = silent) -> Prepared:
-    """Load the corpus with the recipe's data settings and split it (or apply a saved split)."""
+def recipe_split(recipe, corpus):
+    """A new speaker-disjoint split of ``corpus`` with the recipe's fractions, seed and stratification."""
     from voice_desk.data.split import make_split
 
+    return make_split(corpus, recipe["split_fractions"], int(recipe["split_seed"]),
+                      bool(recipe.get("stratify_gender", True)))
+
+
+def prepare_data(recipe, data: str, split_file: str | Path | None = None, report: Report = silent) -> Prepared:
+    """Load the corpus with the recipe's data settings and split it (or apply a saved split)."""
     corpus = load_recipe_corpus(recipe, data, report)
-    if split_file:
-        split = apply_split_file(corpus, split_file, report)
-    else:
-        split = make_split(corpus, recipe["split_fractions"], int(recipe["split_seed"]),
-                           bool(recipe.get("stratify_gender", True)))
+    split = apply_split_file(corpus, split_file, report) if split_file else recipe_split(recipe, corpus)
     for line in corpus.excluded_summary():
         report({"event": "stage", "stage": "excluded", "message": f"Left out {line}"})
     return Prepared(corpus, split)
