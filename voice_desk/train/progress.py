@@ -43,7 +43,7 @@ class TextBar:
     def __call__(self, event: dict) -> None:
         kind = event.get("event")
         out = self.stream
-        if kind != "progress" and self._bar_open and kind in ("stage", "log", "eval", "excluded", "done", "error"):
+        if self._bar_open and kind in ("stage", "log", "eval", "excluded", "done", "error"):
             out.write("\n")
             self._bar_open = False
         if kind == "stage":
