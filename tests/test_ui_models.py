@@ -282,6 +282,24 @@ def test_a_damaged_model_does_not_stop_the_others_and_says_why(qtbot, make_windo
     assert "Could not run" not in window.verdict.results_text()      # that was about the last recording
 
 
+def test_a_model_that_fails_when_run_again_no_longer_shows_its_earlier_verdict(qtbot, make_window, clip, tiny_bundle):
+    from types import SimpleNamespace
+
+    from voice_desk.errors import NotAModelError
+
+    window = _window_with(qtbot, make_window, tiny_bundle)
+    open_and_wait(qtbot, window, clip)
+    _wait_results(qtbot, window, 1)
+    path = str(tiny_bundle.resolve())
+    assert "P(pathological)" in window.verdict.results_text()
+    # the model process reports this model failed on a new run for the same recording
+    window._job_partial(SimpleNamespace(token=window.file_token), ("model_failed", path,
+                                                                   NotAModelError("its weights were damaged.")))
+    text = window.verdict.results_text()
+    assert "Could not run" in text and "P(pathological)" not in text
+    assert path not in window.explanations and window.overlay_explanation() is None
+
+
 def test_the_model_card_says_what_the_model_was_trained_on_and_how_well_it_did(qtbot, make_window, tmp_path):
     from conftest import save_tiny_bundle
     from PySide6.QtCore import Qt
@@ -397,6 +415,12 @@ def test_the_download_menu_asks_before_downloading(qtbot, make_window, monkeypat
     assert not window.download_jobs.busy                     # answered No: nothing is downloaded
 
 
+def _download_buttons(window):
+    from PySide6.QtWidgets import QPushButton
+
+    return [b for b in window.statusBar().findChildren(QPushButton) if b.text() == "Cancel download"]
+
+
 def _hub_cache_with(folder, hub_id, root):
     """A Hugging Face cache (the layout huggingface_hub writes) holding ``folder`` as ``hub_id``."""
     import shutil
@@ -418,6 +442,8 @@ def test_download_the_base_model_installs_it_as_a_model_without_verdict(
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-cache"))
     window = make_window()
     window.download_base_model(ask=False)
+    assert [b.isVisible() for b in _download_buttons(window)] == [True]   # own busy bar + Cancel in the status bar
+    assert not window.verdict.progress.isVisible()          # the Verdict panel stays free for model runs
     qtbot.waitUntil(lambda: "could not be downloaded" in window.last_message, timeout=WAIT_MS)
     assert "HF_HUB_OFFLINE" in window.last_message and str(tmp_path / "empty-cache") in window.last_message
     assert "Traceback" not in window.last_message and not window.model_entries
@@ -433,6 +459,7 @@ def test_download_the_base_model_installs_it_as_a_model_without_verdict(
     entry = window.model_entries[str(installed.resolve())]
     assert not entry.expects_verdict and "AudioSet" in entry.summary
     assert window.verdict.chosen() == [str(installed.resolve())]
+    qtbot.waitUntil(lambda: not _download_buttons(window), timeout=WAIT_MS)      # its indicator is gone
     open_and_wait(qtbot, window, clip)
     _wait_results(qtbot, window, 1)
     text = window.verdict.results_text()

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton,
+                               QWidget)
 
 from voice_desk.errors import VoiceDeskError
 from voice_desk.model.card import DEFAULT_BASE
@@ -129,21 +130,44 @@ class ModelsMixin:
                 "downloaded; no recording leaves this computer.")
             if answer != QMessageBox.StandardButton.Yes:
                 return
-        self.statusBar().showMessage(f"Downloading {DEFAULT_BASE}…")
-        self.verdict.set_busy(True, "Downloading the base model…")
+        if self.download_jobs.busy:
+            self.statusBar().showMessage("The base model is already being downloaded.", 5000)
+            return
         target_root = models_dir()
+        indicator = self._download_indicator()
 
         def done(job, path) -> None:
-            self.verdict.set_busy(False)
             self.add_model(str(path))
 
         def failed(job, exc) -> None:
-            self.verdict.set_busy(False)
             self.show_error(exc, "Base model not downloaded")
 
-        self.download_jobs.submit("install", lambda progress, cancelled, emit: install_in_own_process(
+        def cancelled(job) -> None:
+            self.statusBar().showMessage("Download cancelled; what arrived is kept for the next try.", 5000)
+
+        job = self.download_jobs.submit("install", lambda progress, cancelled, emit: install_in_own_process(
             DEFAULT_BASE, str(target_root), cancelled), self.file_token,
-            on_success=done, on_failure=failed, on_cancel=lambda job: self.verdict.set_busy(False))
+            on_success=done, on_failure=failed, on_cancel=cancelled)
+        job.signals.ended.connect(lambda _job: indicator.deleteLater())
+
+    def _download_indicator(self) -> QWidget:
+        """A busy bar with its own Cancel in the status bar, apart from the Verdict panel's
+        progress (models can run on a recording while the download goes on)."""
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 0, 0)
+        bar = QProgressBar()
+        bar.setRange(0, 0)
+        bar.setFormat("Downloading the base model…")
+        bar.setTextVisible(True)
+        bar.setMaximumWidth(220)
+        cancel = QPushButton("Cancel download")
+        cancel.clicked.connect(lambda: self.download_jobs.cancel_all())
+        row.addWidget(QLabel("Downloading the AudioSet base model:"))
+        row.addWidget(bar)
+        row.addWidget(cancel)
+        self.statusBar().addPermanentWidget(box)
+        return box
 
     def run_models(self) -> None:
         if self.recording is None:
@@ -201,6 +225,9 @@ class ModelsMixin:
         if part[0] == "model_failed":
             _, path, error = part
             self.model_failures[path] = record_error(error, f"Model {path} could not run")
+            if self.explanations.pop(path, None) is not None:   # an earlier result is not this run's
+                self._refresh_overlay_models()
+                self._update_relevance()
             self._show_verdicts()
             return
         _, path, explanation = part
