@@ -36,10 +36,12 @@ class JobCancelledError(Exception):
 NICENESS = 5
 
 
-def _is_cancellation(exc: BaseException) -> bool:
-    """A cancelled job: our own error, or the rollout's ``Cancelled`` (matched by name, since
-    importing :mod:`voice_desk.model.rollout` here would import torch into the window)."""
-    return isinstance(exc, JobCancelledError) or type(exc).__name__ == "Cancelled"
+def is_cancellation(exc: BaseException) -> bool:
+    """A cancelled job: our own error, or the rollout's ``Cancelled`` (matched by name and module,
+    since importing :mod:`voice_desk.model.rollout` here would import torch into the window)."""
+    kind = type(exc)
+    return isinstance(exc, JobCancelledError) or (kind.__name__ == "Cancelled"
+                                                  and kind.__module__ == "voice_desk.model.rollout")
 
 
 def _serve(conn, cancel_below) -> None:  # pragma: no cover - runs in the child process
@@ -88,7 +90,7 @@ def _serve(conn, cancel_below) -> None:  # pragma: no cover - runs in the child 
                         explanation = e.explain(recording, cancelled=cancelled, progress=lambda f, i=i: conn.send(
                             ("progress", job_id, (i + f) / n)))
                     except Exception as exc:  # noqa: BLE001 - one broken model must not stop the others
-                        if _is_cancellation(exc):
+                        if is_cancellation(exc):
                             raise
                         conn.send(("model_failed", job_id, (path, isinstance(exc, VoiceDeskError), str(exc),
                                                             traceback.format_exc())))
@@ -115,7 +117,7 @@ def _serve(conn, cancel_below) -> None:  # pragma: no cover - runs in the child 
             else:
                 raise ValueError(f"unknown job kind {kind!r}")
         except Exception as exc:  # noqa: BLE001 - everything goes back to the window as a message
-            if _is_cancellation(exc):
+            if is_cancellation(exc):
                 conn.send(("cancelled", job_id, None))
             else:
                 conn.send(("failed", job_id, (isinstance(exc, VoiceDeskError), str(exc), traceback.format_exc())))

@@ -19,11 +19,10 @@ class JobCancelled(Exception):
 
 
 def is_cancellation(exc: BaseException) -> bool:
-    """The engine's ``rollout.Cancelled`` (checked by name: importing it would import torch)."""
-    from voice_desk.model.model_process import JobCancelledError
+    """A job function's own JobCancelled, or a cancellation from the model process or the engine."""
+    from voice_desk.model.model_process import is_cancellation as cancelled_model_job
 
-    kind = type(exc)
-    return isinstance(exc, (JobCancelled, JobCancelledError)) or (kind.__name__ == "Cancelled" and kind.__module__ == "voice_desk.model.rollout")
+    return isinstance(exc, JobCancelled) or cancelled_model_job(exc)
 
 
 class JobSignals(QObject):
