@@ -177,8 +177,9 @@ def test_model_list_names_a_bundle_by_configuration_and_folder(tiny_bundle, tiny
 
 def test_a_cancelled_base_model_download_installs_nothing(tmp_path):
     from voice_desk.model.card import DEFAULT_BASE
-    from voice_desk.model.model_process import JobCancelledError, install_in_own_process
+    from voice_desk.model.model_process import install_in_own_process
+    from voice_desk.tasks.state import TaskCancelled, TaskState
 
-    with pytest.raises(JobCancelledError):
-        install_in_own_process(DEFAULT_BASE, str(tmp_path / "models"), lambda: True)
+    with pytest.raises(TaskCancelled):
+        install_in_own_process(DEFAULT_BASE, str(tmp_path / "models"), TaskState(cancelled=lambda: True))
     assert not (tmp_path / "models").exists() or not any((tmp_path / "models").iterdir())

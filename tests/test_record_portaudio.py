@@ -35,7 +35,7 @@ CHILD = textwrap.dedent("""
     out["source"] = [source.rate, source.channels]
 
     from PySide6.QtWidgets import QApplication
-    from voice_desk.ui.recorder_dialog import RecorderDialog
+    from voice_desk.ui.recorder.dialog import RecorderDialog
     app = QApplication([])
     app.setOrganizationName("voice-desk-test"); app.setApplicationName("recorder")
     dialog = RecorderDialog(None, Path(sys.argv[1]))

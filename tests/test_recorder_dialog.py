@@ -13,8 +13,8 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import Qt  # noqa: E402
 
 from voice_desk.audio.record import ArraySource  # noqa: E402
-from voice_desk.ui import recorder_dialog  # noqa: E402
-from voice_desk.ui.recorder_dialog import PROMPT, RecorderDialog  # noqa: E402
+from voice_desk.ui.recorder import dialog as recorder_dialog  # noqa: E402
+from voice_desk.ui.recorder.dialog import PROMPT, RecorderDialog  # noqa: E402
 
 RATE = 16_000
 

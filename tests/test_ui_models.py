@@ -345,7 +345,7 @@ def test_models_menu_opens_the_training_wizard_and_its_model_is_chosen(qtbot, ma
     from conftest import save_tiny_bundle
 
     from voice_desk.paths import models_dir
-    from voice_desk.ui.training_wizard import TrainingWizard
+    from voice_desk.ui.wizard.wizard import TrainingWizard
 
     window = make_window()
     assert "Models → Train a model" in window.verdict.no_model.text()

@@ -33,7 +33,7 @@ def test_a_take_recorded_through_the_file_menu_opens_in_the_window(qtbot, make_w
 
 
 def test_record_says_why_when_recording_is_unavailable(qtbot, make_window, monkeypatch):
-    from voice_desk.ui import recorder_dialog
+    from voice_desk.ui.recorder import dialog as recorder_dialog
 
     reason = "Recording is not available: no microphone was found. Plug one in and try again."
     monkeypatch.setattr(recorder_dialog, "recording_available", lambda: (False, reason))

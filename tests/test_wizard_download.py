@@ -13,7 +13,7 @@ pytest.importorskip("pytestqt")
 
 @pytest.fixture
 def wizard(qtbot, tmp_path):
-    from voice_desk.ui.training_wizard import TrainingWizard
+    from voice_desk.ui.wizard.wizard import TrainingWizard
 
     w = TrainingWizard(models_folder=tmp_path / "models")
     qtbot.addWidget(w)

@@ -12,7 +12,7 @@ pytest.importorskip("pytestqt")
 
 @pytest.fixture
 def wizard(qtbot, tmp_path):
-    from voice_desk.ui.training_wizard import TrainingWizard
+    from voice_desk.ui.wizard.wizard import TrainingWizard
 
     w = TrainingWizard(models_folder=tmp_path / "models", base_model=str(shared_tiny_base()))
     qtbot.addWidget(w)
@@ -171,7 +171,7 @@ def test_cancel_then_resume(qtbot, wizard):
 
 
 def test_curves_replace_what_a_resumed_run_redoes(qtbot):
-    from voice_desk.ui.training_plots import CurvesView
+    from voice_desk.ui.wizard.plots import CurvesView
 
     view = CurvesView()
     qtbot.addWidget(view)

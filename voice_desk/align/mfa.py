@@ -26,6 +26,7 @@ from voice_desk.align.textgrid import TextGridError, read_textgrid
 from voice_desk.align.tiers import Alignment
 from voice_desk.audio.recording import Recording
 from voice_desk.errors import VoiceDeskError
+from voice_desk.tasks.state import TaskCancelled
 
 ENV_VAR = "VOICE_DESK_MFA"
 MODEL = "german_mfa"
@@ -55,7 +56,7 @@ class MfaTimeoutError(MfaError):
     pass
 
 
-class MfaCancelledError(MfaError):
+class MfaCancelledError(MfaError, TaskCancelled):
     """The user stopped the alignment (MFA and its workers were killed)."""
 
 

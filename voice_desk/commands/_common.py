@@ -15,14 +15,6 @@ def add_model_argument(parser, multiple: bool = False) -> None:
     parser.add_argument("--device", default=None, help="auto (default: CUDA, then MPS, then CPU), cpu, cuda or mps")
 
 
-def quiet_libraries() -> None:
-    """Keep transformers' progress bars and advisories out of the user's terminal."""
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()
-    hf_logging.set_verbosity_error()
-
-
 def output_path(value: str, suffixes: tuple[str, ...], option: str, audio: str | None = None):
     """Check an output file name before any slow work: a known suffix (the first is added
     when there is none), not a folder, never the input recording; its folder is created."""

@@ -24,7 +24,7 @@ def run(args) -> int:
     import sys
     from pathlib import Path
 
-    from voice_desk.commands._common import quiet_libraries
+    from voice_desk.model.quiet import quiet_libraries
     from voice_desk.errors import ModelError, VoiceDeskError
     from voice_desk.model.bundle import load_model
     from voice_desk.train.clip_inputs import load_samples

@@ -24,7 +24,8 @@ def run(args) -> int:
     import json
 
     from voice_desk.audio.load import load_recording
-    from voice_desk.commands._common import output_path, quiet_libraries
+    from voice_desk.commands._common import output_path
+    from voice_desk.model.quiet import quiet_libraries
     from voice_desk.errors import VoiceDeskError
     from voice_desk.model.bundle import load_model
     from voice_desk.model.engine import Engine

@@ -30,7 +30,7 @@ def run(args) -> int:
               f"device: {pick_device(args.device)}")
     _list_models()
     if args.model:
-        from voice_desk.commands._common import quiet_libraries
+        from voice_desk.model.quiet import quiet_libraries
         from voice_desk.model.bundle import load_model
 
         quiet_libraries()

@@ -81,7 +81,7 @@ def check_csv_target(csv, sources) -> None:
 def run(args) -> int:
     from voice_desk.analysis.phone_relevance import relevance_table, write_csv
     from voice_desk.audio.load import load_recording
-    from voice_desk.commands._common import quiet_libraries
+    from voice_desk.model.quiet import quiet_libraries
     from voice_desk.errors import VoiceDeskError
     from voice_desk.model.bundle import load_model
     from voice_desk.model.card import DEFAULT_BASE

@@ -76,7 +76,7 @@ def run(args) -> int:
 
 
 def _engine(args):
-    from voice_desk.commands._common import quiet_libraries
+    from voice_desk.model.quiet import quiet_libraries
     from voice_desk.model.bundle import load_model
     from voice_desk.model.engine import Engine
 

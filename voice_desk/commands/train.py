@@ -34,7 +34,7 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     import sys
 
-    from voice_desk.commands._common import quiet_libraries
+    from voice_desk.model.quiet import quiet_libraries
     from voice_desk.errors import VoiceDeskError
     from voice_desk.train.progress import JsonLines, TextBar
     from voice_desk.train.recipe import load_recipe

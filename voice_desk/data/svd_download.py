@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from voice_desk.errors import VoiceDeskError
+from voice_desk.tasks.state import TaskCancelled
 
 ZENODO_RECORD_API = "https://zenodo.org/api/records/16874898"
 ZENODO_RECORD_PAGE = "https://zenodo.org/records/16874898"
@@ -28,8 +29,8 @@ class SvdDownloadError(VoiceDeskError):
     pass
 
 
-class DownloadCancelled(Exception):
-    pass
+class DownloadCancelled(TaskCancelled):
+    """The user stopped the download; what arrived is kept and the next download resumes it."""
 
 
 def _offline_error(exc: Exception) -> SvdDownloadError:

@@ -26,6 +26,8 @@ from typing import Callable
 
 import torch
 
+from voice_desk.tasks.state import TaskCancelled
+
 #: The AST prepends a CLS and a distillation token to the patch sequence.
 SPECIAL_TOKENS = 2
 HEAD_FUSIONS = ("mean", "max", "min")
@@ -37,7 +39,7 @@ BLOCK_ROWS = 64
 _head_fusion = contextvars.ContextVar("voice_desk_head_fusion", default="mean")
 
 
-class Cancelled(Exception):
+class Cancelled(TaskCancelled):
     """Raised inside a forward pass when the caller asked to stop."""
 
 

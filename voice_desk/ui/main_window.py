@@ -26,13 +26,13 @@ from voice_desk.paths import takes_dir
 from voice_desk.ui import settings as stored
 from voice_desk.ui.error_report import record as record_error
 from voice_desk.ui.jobs import JobRunner
-from voice_desk.ui.phone_chart import PhoneChart
-from voice_desk.ui.playback_control import PlaybackControl
-from voice_desk.ui.spectrogram_view import SpectrogramView
-from voice_desk.ui.tier_view import TierView
-from voice_desk.ui.verdict_panel import VerdictPanel
-from voice_desk.ui.view_range import ViewRange
-from voice_desk.ui.waveform_view import WaveformView
+from voice_desk.ui.widgets.phone_chart import PhoneChart
+from voice_desk.ui.controllers.playback import PlaybackControl
+from voice_desk.ui.widgets.spectrogram_view import SpectrogramView
+from voice_desk.ui.widgets.tier_view import TierView
+from voice_desk.ui.widgets.verdict_panel import VerdictPanel
+from voice_desk.ui.widgets.view_range import ViewRange
+from voice_desk.ui.widgets.waveform_view import WaveformView
 from voice_desk.ui.window_export import ExportMixin
 from voice_desk.ui.window_menus import MenusMixin
 from voice_desk.ui.window_models import ModelsMixin
@@ -352,7 +352,7 @@ class MainWindow(MenusMixin, ModelsMixin, RelevanceMixin, ExportMixin, TiersMixi
 
     # ------------------------------------------------------------------ spectrogram settings
     def spectrogram_settings_dialog(self) -> None:
-        from voice_desk.ui.spectrogram_dialog import SpectrogramDialog
+        from voice_desk.ui.widgets.spectrogram_dialog import SpectrogramDialog
 
         dialog = SpectrogramDialog(self.spec_settings, self)
         dialog.accepted.connect(lambda: self.apply_spectrogram_settings(dialog.values()))
@@ -400,7 +400,7 @@ class MainWindow(MenusMixin, ModelsMixin, RelevanceMixin, ExportMixin, TiersMixi
         if self.record_source_factory is not None:
             return
         try:
-            from voice_desk.ui.recorder_dialog import recording_available
+            from voice_desk.ui.recorder.dialog import recording_available
 
             ok, reason = recording_available()
         except Exception as exc:  # noqa: BLE001 - the recorder is optional; say why
@@ -415,7 +415,7 @@ class MainWindow(MenusMixin, ModelsMixin, RelevanceMixin, ExportMixin, TiersMixi
 
     def record(self):
         """File → Record…: the recorder dialog, or a plain reason why recording cannot work here."""
-        from voice_desk.ui import recorder_dialog
+        from voice_desk.ui.recorder import dialog as recorder_dialog
 
         if self.record_source_factory is None:
             ok, reason = recorder_dialog.recording_available()
@@ -480,7 +480,7 @@ class MainWindow(MenusMixin, ModelsMixin, RelevanceMixin, ExportMixin, TiersMixi
 
     def _about(self) -> None:
         from voice_desk import __version__
-        from voice_desk.ui.verdict_panel import NOTICE
+        from voice_desk.ui.widgets.verdict_panel import NOTICE
 
         self.show_message(f"Voice Desk {__version__}\nVoice assessment with an Audio Spectrogram Transformer "
                           f"and attention-rollout explanations.\n\n{NOTICE}", title="About Voice Desk",

@@ -132,7 +132,7 @@ class MenusMixin:
         self.rendering_box.setToolTip("Relevance rendering")
         self.rendering_box.currentIndexChanged.connect(lambda i: self.set_rendering(self.rendering_box.itemData(i)))
         tools.addWidget(self.rendering_box)
-        from voice_desk.ui.relevance_legend import RelevanceLegend
+        from voice_desk.ui.widgets.relevance_legend import RelevanceLegend
 
         self.relevance_legend = RelevanceLegend()
         tools.addWidget(self.relevance_legend)

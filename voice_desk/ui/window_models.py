@@ -88,7 +88,7 @@ class ModelsMixin:
     def open_training_wizard(self):
         """Models → Train a model…: the wizard trains in its own process; "Use this model"
         adds the new bundle to the chosen models."""
-        from voice_desk.ui.training_wizard import TrainingWizard
+        from voice_desk.ui.wizard.wizard import TrainingWizard
 
         wizard = TrainingWizard(self, models_folder=models_dir())
         wizard.model_ready.connect(self.add_model)

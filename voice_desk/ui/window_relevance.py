@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from voice_desk.ui.relevance_render import relevance_rgba
-from voice_desk.ui.spectrogram_view import SpectrogramView
+from voice_desk.ui.widgets.spectrogram_view import SpectrogramView
 
 
 class RelevanceMixin:

@@ -11,10 +11,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWizardPage)
 
-from voice_desk.ui.training_job import BackgroundJob, error_html
+from voice_desk.ui.wizard.messages import BackgroundJob, error_html
 
 if TYPE_CHECKING:  # pragma: no cover
-    from voice_desk.ui.training_wizard import TrainingWizard
+    from voice_desk.ui.wizard.wizard import TrainingWizard
 
 #: Set on the data and split pages (the split is made there and passed as a file), not here.
 DATA_KEYS = ("diagnosis_map", "multi_diagnosis_rule", "exclude_singers", "exclude_known_bad", "diagnosis_override",

@@ -8,8 +8,8 @@ from PySide6.QtCore import QRectF
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from voice_desk.audio.spectrogram import Spectrogram
-from voice_desk.ui.time_plot import TimePlot
-from voice_desk.ui.view_range import ViewRange
+from voice_desk.ui.widgets.time_plot import TimePlot
+from voice_desk.ui.widgets.view_range import ViewRange
 
 #: Praat's picture: white where quiet, black where loud.
 GREY_LUT = np.repeat(np.linspace(255, 0, 256).astype(np.uint8)[:, None], 3, axis=1)
@@ -36,7 +36,7 @@ class SpectrogramView(TimePlot):
         self.addItem(self.placeholder, ignoreBounds=True)
         self.box.setYRange(0.0, self.max_hz, padding=0.0)     # an empty view still reads 0..5000 Hz
         # whose relevance is shown and its colour key, in the picture itself (an exported PNG says it too)
-        from voice_desk.ui.relevance_legend import RelevanceLegend
+        from voice_desk.ui.widgets.relevance_legend import RelevanceLegend
 
         self.caption = QWidget(self)
         self.caption.setObjectName("caption")

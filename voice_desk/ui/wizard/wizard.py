@@ -16,12 +16,12 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWizard, QWizardPage
 
-from voice_desk.ui.training_config_page import ConfigPage
-from voice_desk.ui.training_data_page import DataPage
-from voice_desk.ui.training_job import error_html
-from voice_desk.ui.training_plots import ConfusionTable, CurvesView, RocView
-from voice_desk.ui.training_process import TrainingProcess
-from voice_desk.ui.training_split_page import SplitPage
+from voice_desk.ui.wizard.config_page import ConfigPage
+from voice_desk.ui.wizard.data_page import DataPage
+from voice_desk.ui.wizard.messages import error_html
+from voice_desk.ui.wizard.plots import ConfusionTable, CurvesView, RocView
+from voice_desk.ui.wizard.training_process import TrainingProcess
+from voice_desk.ui.wizard.split_page import SplitPage
 
 
 class TrainPage(QWizardPage):
@@ -219,7 +219,7 @@ class TrainingWizard(QWizard):
         super().done(result)
 
 
-def main() -> int:  # pragma: no cover - manual use: python -m voice_desk.ui.training_wizard
+def main() -> int:  # pragma: no cover - manual use: python -m voice_desk.ui.wizard.wizard
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv)

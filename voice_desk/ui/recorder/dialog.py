@@ -25,7 +25,7 @@ from voice_desk.audio.devices import list_input_devices, recording_available
 from voice_desk.audio.record import (BlockLevel, Recorder, SoundDeviceSource, Take, block_level, recover_take,
                                      unfinished_takes)
 from voice_desk.errors import VoiceDeskError
-from voice_desk.ui.level_meter import LevelMeter
+from voice_desk.ui.widgets.level_meter import LevelMeter
 
 __all__ = ["RecorderDialog", "recording_available", "PROMPT"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from voice_desk.ui.view_range import ViewRange
+from voice_desk.ui.widgets.view_range import ViewRange
 
 CURSOR_INTERVAL_MS = 30
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 
-from voice_desk.ui.view_range import ViewRange
+from voice_desk.ui.widgets.view_range import ViewRange
 
 SELECTION_BRUSH = pg.mkBrush(80, 140, 255, 60)
 CURSOR_PEN = pg.mkPen(220, 30, 30, width=1.5)

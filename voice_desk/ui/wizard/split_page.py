@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWizardPage)
 
-from voice_desk.ui.training_job import error_html
+from voice_desk.ui.wizard.messages import error_html
 
 if TYPE_CHECKING:  # pragma: no cover
-    from voice_desk.ui.training_wizard import TrainingWizard
+    from voice_desk.ui.wizard.wizard import TrainingWizard
 
 
 class SplitPage(QWizardPage):

@@ -10,8 +10,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QFont, QFontMetrics
 
 from voice_desk.align.tiers import Alignment, Interval
-from voice_desk.ui.time_plot import TimePlot
-from voice_desk.ui.view_range import ViewRange
+from voice_desk.ui.widgets.time_plot import TimePlot
+from voice_desk.ui.widgets.view_range import ViewRange
 
 ROWS = {"words": 1, "phones": 0}   # row index from the bottom
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-from voice_desk.ui.time_plot import TimePlot
-from voice_desk.ui.view_range import ViewRange
+from voice_desk.ui.widgets.time_plot import TimePlot
+from voice_desk.ui.widgets.view_range import ViewRange
 
 
 class WaveformView(TimePlot):

@@ -12,10 +12,10 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComb
                                QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QProgressBar, QPushButton,
                                QRadioButton, QVBoxLayout, QWizardPage)
 
-from voice_desk.ui.training_job import BackgroundJob, error_html
+from voice_desk.ui.wizard.messages import BackgroundJob, error_html
 
 if TYPE_CHECKING:  # pragma: no cover
-    from voice_desk.ui.training_wizard import TrainingWizard
+    from voice_desk.ui.wizard.wizard import TrainingWizard
 
 
 def _fmt_counts(counter: dict) -> str:
