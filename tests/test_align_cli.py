@@ -124,7 +124,7 @@ def test_phones_passes_transcript_and_timeout_to_mfa(tmp_path, capsys, tiny_bund
     assert main(["phones", str(a), "--model", str(tiny_bundle), "--backend", "mfa", "--mfa", str(fake),
                  "--transcript", "Guten Morgen"]) == 0
     assert json.loads((fake.parent / "calls.json").read_text())["transcript"].strip() == "Guten Morgen"
-    assert "phones from mfa" in capsys.readouterr().out
+    assert "tiers from MFA (german_mfa)" in capsys.readouterr().out
     slow = install_fake(tmp_path / "slow", FAKE_HANGS)
     assert main(["phones", str(a), "--model", str(tiny_bundle), "--backend", "mfa", "--mfa", str(slow),
                  "--timeout", "1"]) == 2

@@ -99,7 +99,7 @@ def test_phones_command_compares_two_models_with_builtin_alignment(sentence_wav,
                  "--csv", str(out)])
     text = capsys.readouterr().out
     assert code == 0
-    assert "phones from builtin (approximate, confidence" in text
+    assert "tiers from the built-in aligner (approximate, confidence" in text
     assert "mean #2" in text and str(tiny_bundle_finetuned) in text
     with open(out, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
@@ -121,7 +121,7 @@ def test_phones_command_uses_the_textgrid_beside_the_audio(sentence_wav, tiny_bu
                        tiers=(("words", [(0.2, 0.7, "Guten")]), ("phones", [(0.2, 0.4, "ɡ"), (0.4, 0.7, "uː")])))
     assert main(["phones", str(sentence_wav), "--model", str(tiny_bundle)]) == 0
     text = capsys.readouterr().out
-    assert f"phones from {sentence_wav.with_suffix('.TextGrid')}" in text
+    assert f"tiers from {sentence_wav.with_suffix('.TextGrid').name}" in text
     assert [line.split()[:2] for line in text.splitlines()[2:4]] == [["Guten", "ɡ"], ["Guten", "uː"]]
 
 
@@ -160,7 +160,7 @@ def test_a_doubtful_alignment_stays_marked_in_the_phones_table(tmp_path, tiny_bu
     out = tmp_path / "buzz.csv"
     assert main(["phones", str(path), "--model", str(tiny_bundle), "--csv", str(out)]) == 0
     text = capsys.readouterr().out
-    assert f"phones from {path.with_suffix('.TextGrid')} (approximate, confidence 0.0" in text
+    assert f"tiers from {path.with_suffix('.TextGrid').name} (approximate, confidence 0.0" in text
     assert "warning: This recording does not match" in text
     with open(out, newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))

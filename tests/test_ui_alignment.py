@@ -45,12 +45,12 @@ def no_mfa(monkeypatch, tmp_path):
 def test_a_recording_without_textgrid_gets_the_builtin_aligners_tiers(qtbot, make_window, sentence_wav):
     window = make_window()
     open_and_wait(qtbot, window, sentence_wav)
-    alignment = window.alignment
+    alignment = window.session.alignment
     assert alignment is not None and alignment.source == "builtin" and alignment.approximate
     assert [w.label for w in alignment.spoken_words()] == SENTENCE_WORDS
     assert {p.label for p in alignment.spoken_phones()} <= GERMAN_MFA_PHONES
-    assert window.tier_view.labels                                  # drawn under the spectrogram
-    text = window.info_bar.text()
+    assert window.tiers.tier_view.labels                                  # drawn under the spectrogram
+    text = window.opening.info_bar.text()
     assert f"tiers from the built-in aligner (approximate, confidence {alignment.confidence:.2f})" in text
     assert alignment.confidence >= 0.5 and "⚠" not in text          # the sentence itself: no warning
 
@@ -60,8 +60,8 @@ def test_a_tone_gets_no_tiers_and_the_info_bar_says_why(qtbot, make_window, tmp_
     sf.write(path, tone(2.0), 16000)
     window = make_window()
     open_and_wait(qtbot, window, path)
-    assert window.alignment is None and window.tier_view.labels == []
-    text = window.info_bar.text()
+    assert window.session.alignment is None and window.tiers.tier_view.labels == []
+    text = window.opening.info_bar.text()
     assert "no tiers: the built-in aligner found nothing to align. No speech was found" in text
     assert window.last_message == "" and not hasattr(window, "message_box")   # no modal dialog
 
@@ -70,9 +70,9 @@ def test_another_sound_gets_flagged_tiers_with_the_aligners_warning(qtbot, make_
     wav = write_clip(tmp_path / "no-grid", name="vowels", with_textgrid=False)
     window = make_window()
     open_and_wait(qtbot, window, wav)
-    assert window.alignment.source == "builtin" and window.alignment.confidence < 0.5
-    text = window.info_bar.text()
-    assert f"confidence {window.alignment.confidence:.2f})" in text
+    assert window.session.alignment.source == "builtin" and window.session.alignment.confidence < 0.5
+    text = window.opening.info_bar.text()
+    assert f"confidence {window.session.alignment.confidence:.2f})" in text
     assert "⚠" in text and "does not match" in text and "probably wrong" in text
     assert window.last_message == ""                                 # in the info bar, not a dialog
 
@@ -81,18 +81,18 @@ def test_a_textgrid_next_to_the_audio_wins_over_the_aligner(qtbot, make_window, 
     wav = write_clip(tmp_path / "with-grid", name="take")
     window = make_window()
     open_and_wait(qtbot, window, wav)
-    assert window.alignment.source == str(wav.with_suffix(".TextGrid"))
-    assert "tiers from take.TextGrid" in window.info_bar.text()
-    assert "aligner" not in window.info_bar.text()
+    assert window.session.alignment.source == str(wav.with_suffix(".TextGrid"))
+    assert "tiers from take.TextGrid" in window.opening.info_bar.text()
+    assert "aligner" not in window.opening.info_bar.text()
 
 
 def test_tiers_menu_holds_the_tier_actions(make_window):
     window = make_window()
-    titles = [a.text() for a in window.tiers_menu.actions() if a.text()]
+    titles = [a.text() for a in window.tiers.menu.actions() if a.text()]
     assert titles[:3] == ["Open &TextGrid…", "Align with the &built-in aligner", "Align with &MFA…"]
     assert "&Save TextGrid as…" in titles
     file_menu = window.menuBar().actions()[0].menu()
-    assert window.open_textgrid_action not in file_menu.actions()   # moved, not duplicated
+    assert window.tiers.open_textgrid_action not in file_menu.actions()   # moved, not duplicated
 
 
 def test_align_with_mfa_replaces_the_tiers(qtbot, make_window, sentence_wav, no_mfa, tmp_path):
@@ -100,22 +100,22 @@ def test_align_with_mfa_replaces_the_tiers(qtbot, make_window, sentence_wav, no_
     no_mfa.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
     window = make_window()
     open_and_wait(qtbot, window, sentence_wav)
-    assert window.alignment.source == "builtin"
-    window.align_mfa_action.trigger()
-    qtbot.waitUntil(lambda: window.alignment.source == "mfa", timeout=WAIT_MS)
-    assert [p.label for p in window.alignment.spoken_phones()] == ["ɡ", "uː", "tʰ", "n̩"]
-    assert "tiers from MFA" in window.info_bar.text() and "approximate" not in window.info_bar.text()
+    assert window.session.alignment.source == "builtin"
+    window.tiers.align_mfa_action.trigger()
+    qtbot.waitUntil(lambda: window.session.alignment.source == "mfa", timeout=WAIT_MS)
+    assert [p.label for p in window.session.alignment.spoken_phones()] == ["ɡ", "uː", "tʰ", "n̩"]
+    assert "tiers from MFA" in window.opening.info_bar.text() and "approximate" not in window.opening.info_bar.text()
     assert (fake.parent / "calls.json").is_file()                   # the fake really ran
 
 
 def test_mfa_missing_says_how_to_install(qtbot, make_window, sentence_wav, no_mfa):
     window = make_window()
     open_and_wait(qtbot, window, sentence_wav)
-    window.align_mfa_action.trigger()
+    window.tiers.align_mfa_action.trigger()
     qtbot.waitUntil(lambda: "mfa" in window.last_message.lower(), timeout=WAIT_MS)
     assert "conda create -n aligner -c conda-forge montreal-forced-aligner" in window.last_message
     assert "mfa model download acoustic german_mfa" in window.last_message
-    assert window.alignment.source == "builtin"                     # the tiers shown stay
+    assert window.session.alignment.source == "builtin"                     # the tiers shown stay
 
 
 def test_mfa_model_missing_names_the_download_commands(qtbot, make_window, sentence_wav, no_mfa, tmp_path):
@@ -123,7 +123,7 @@ def test_mfa_model_missing_names_the_download_commands(qtbot, make_window, sente
     no_mfa.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
     window = make_window()
     open_and_wait(qtbot, window, sentence_wav)
-    window.align_mfa_action.trigger()
+    window.tiers.align_mfa_action.trigger()
     qtbot.waitUntil(lambda: "download" in window.last_message, timeout=WAIT_MS)
     assert "mfa model download dictionary german_mfa" in window.last_message
 
@@ -133,24 +133,24 @@ def test_mfa_can_be_cancelled_and_a_new_file_drops_its_result(qtbot, make_window
     no_mfa.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
     window = make_window()
     open_and_wait(qtbot, window, sentence_wav)
-    window.align_mfa_action.trigger()
-    assert window.cancel_align_action.isEnabled()
-    window.cancel_align_action.trigger()
+    window.tiers.align_mfa_action.trigger()
+    assert window.tiers.cancel_align_action.isEnabled()
+    window.tiers.cancel_align_action.trigger()
     wait_idle(qtbot, window)                                        # the hanging MFA was stopped
     assert "cancelled" in window.statusBar().currentMessage()
-    assert window.alignment.source == "builtin" and window.last_message == ""
+    assert window.session.alignment.source == "builtin" and window.last_message == ""
 
     ok = install_fake(tmp_path / "bin2", FAKE_OK)
     no_mfa.setenv("PATH", f"{ok.parent}{os.pathsep}{os.environ['PATH']}")
     other = write_clip(tmp_path / "other", name="other")
-    window.align_mfa_action.trigger()
+    window.tiers.align_mfa_action.trigger()
     open_and_wait(qtbot, window, other)                             # the user moves on meanwhile
     wait_idle(qtbot, window)
-    assert window.alignment.source == str(other.with_suffix(".TextGrid"))
+    assert window.session.alignment.source == str(other.with_suffix(".TextGrid"))
 
 
 def test_save_textgrid_as_writes_what_is_shown(qtbot, make_window, sentence_wav, monkeypatch, tmp_path):
-    from voice_desk.ui import window_tiers
+    from voice_desk.ui.controllers import tiers as window_tiers
 
     window = make_window()
     open_and_wait(qtbot, window, sentence_wav)
@@ -161,46 +161,46 @@ def test_save_textgrid_as_writes_what_is_shown(qtbot, make_window, sentence_wav,
         return start, filters
 
     monkeypatch.setattr(window_tiers.QFileDialog, "getSaveFileName", fake_dialog)
-    window.save_textgrid_action.trigger()
+    window.tiers.save_textgrid_action.trigger()
     target = sentence_wav.with_suffix(".TextGrid")
     assert offered["start"] == str(target)                          # next to the audio, same stem
-    back = read_textgrid(target, window.recording.duration)
-    shown = window.alignment
+    back = read_textgrid(target, window.session.recording.duration)
+    shown = window.session.alignment
     for tier in ("words", "phones"):
         ours = [(round(i.start, 4), round(i.end, 4), i.label) for i in getattr(shown, tier) if not i.is_silence]
         theirs = [(round(i.start, 4), round(i.end, 4), i.label) for i in getattr(back, tier) if not i.is_silence]
         assert ours == theirs
     before = sentence_wav.read_bytes()
-    assert not window.save_textgrid(str(sentence_wav))               # never the audio itself
+    assert not window.tiers.save_textgrid(str(sentence_wav))               # never the audio itself
     assert "not a TextGrid" in window.last_message
-    assert not window.save_textgrid(str(tmp_path / "other.WAV")) and not (tmp_path / "other.WAV").exists()
+    assert not window.tiers.save_textgrid(str(tmp_path / "other.WAV")) and not (tmp_path / "other.WAV").exists()
     assert sentence_wav.read_bytes() == before
 
 
 def test_saving_the_demo_goes_to_the_takes_folder(qtbot, make_window, tmp_path):
     window = make_window()
-    window.demo_action.trigger()
-    qtbot.waitUntil(lambda: window.recording is not None, timeout=WAIT_MS)
-    default = window.default_textgrid_path()
-    assert default.name == "guten_morgen_synthetic.TextGrid" and default.parent == window.takes_folder()
+    window.opening.demo_action.trigger()
+    qtbot.waitUntil(lambda: window.session.recording is not None, timeout=WAIT_MS)
+    default = window.tiers.default_textgrid_path()
+    assert default.name == "guten_morgen_synthetic.TextGrid" and default.parent == window.recorder.takes_folder()
 
 
 def test_demo_without_its_textgrid_is_aligned_in_german_mfa_phones(qtbot, make_window, tmp_path):
-    from voice_desk.ui.main_window import demo_recording_path
+    from voice_desk.session.opening import demo_recording_path
 
     wav = tmp_path / "demo copy.wav"
     shutil.copy(demo_recording_path(), wav)
     window = make_window()
     open_and_wait(qtbot, window, wav)
-    assert window.alignment.source == "builtin"
-    assert [w.label for w in window.alignment.spoken_words()] == SENTENCE_WORDS
+    assert window.session.alignment.source == "builtin"
+    assert [w.label for w in window.session.alignment.spoken_words()] == SENTENCE_WORDS
     shipped = read_textgrid(Path(demo_recording_path()).with_suffix(".TextGrid"))
     # the aligner and the demo's TextGrid speak the same phone symbols
-    assert [p.label for p in window.alignment.spoken_phones()] == [p.label for p in shipped.spoken_phones()]
+    assert [p.label for p in window.session.alignment.spoken_phones()] == [p.label for p in shipped.spoken_phones()]
 
 
 def test_the_shipped_demo_textgrid_uses_german_mfa_phones():
-    from voice_desk.ui.main_window import demo_recording_path
+    from voice_desk.session.opening import demo_recording_path
 
     shipped = read_textgrid(Path(demo_recording_path()).with_suffix(".TextGrid"))
     labels = {p.label for p in shipped.spoken_phones()}
@@ -210,12 +210,12 @@ def test_the_shipped_demo_textgrid_uses_german_mfa_phones():
 
 def test_the_phone_chart_works_with_the_aligners_tiers(qtbot, make_window, sentence_wav, tiny_bundle):
     window = make_window(extra_models=[str(tiny_bundle)])
-    window.verdict.auto_run.setChecked(True)
+    window.models.panel.auto_run.setChecked(True)
     open_and_wait(qtbot, window, sentence_wav)
-    qtbot.waitUntil(lambda: len(window.explanations) >= 1 and not window.is_busy(), timeout=WAIT_MS)
-    assert window.alignment.source == "builtin"
-    chart = window.phone_chart
-    spoken = window.alignment.spoken_phones()
+    qtbot.waitUntil(lambda: len(window.session.explanations) >= 1 and not window.is_busy(), timeout=WAIT_MS)
+    assert window.session.alignment.source == "builtin"
+    chart = window.relevance.phone_chart
+    spoken = window.session.alignment.spoken_phones()
     assert [r.phone for r in chart.rows] == [p.label for p in spoken]
     k = [p.label for p in spoken].index("ɔ")                        # /ɔ/ in "Morgen", as in the study
     chart.click_bar(k)
@@ -229,6 +229,6 @@ def test_an_unusable_textgrid_next_to_the_audio_falls_back_to_the_aligner(qtbot,
     write_textgrid(Alignment([Interval(0, 9, "x")], [Interval(0, 9, "a")], 9.0), sentence_wav.with_suffix(".TextGrid"))
     window = make_window()
     open_and_wait(qtbot, window, sentence_wav)
-    assert window.alignment.source == "builtin"
-    assert "TextGrid not usable (see message); tiers from the built-in aligner" in window.info_bar.text()
+    assert window.session.alignment.source == "builtin"
+    assert "TextGrid not usable (see below); tiers from the built-in aligner" in window.opening.info_bar.text()
     assert "another recording" in window.last_message                # why the TextGrid was not used

@@ -95,9 +95,9 @@ def test_models_run_in_their_own_process_so_the_window_never_imports_torch(clip,
             "def main():\n"
             f"    app = application(); w = start_window({str(clip)!r}, models=[{str(tiny_bundle)!r}])\n"
             "    end = time.time() + 120\n"
-            "    while time.time() < end and not (w.explanations and not w.is_busy()):\n"
+            "    while time.time() < end and not (w.session.explanations and not w.is_busy()):\n"
             "        app.processEvents(); time.sleep(0.005)\n"
-            "    print(len(w.explanations), 'torch' in sys.modules, 'transformers' in sys.modules)\n"
+            "    print(len(w.session.explanations), 'torch' in sys.modules, 'transformers' in sys.modules)\n"
             "    w.close()\n"
             "if __name__ == '__main__':\n"
             "    main()\n")

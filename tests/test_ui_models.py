@@ -13,12 +13,12 @@ from ui_support import WAIT_MS, clip, fresh_home, grab, make_window, open_and_wa
 
 def _window_with(qtbot, make_window, *models, auto_run=True):
     window = make_window(extra_models=[str(m) for m in models])
-    window.verdict.auto_run.setChecked(auto_run)
+    window.models.panel.auto_run.setChecked(auto_run)
     return window
 
 
 def _wait_results(qtbot, window, n):
-    qtbot.waitUntil(lambda: len(window.explanations) >= n and not window.is_busy(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: len(window.session.explanations) >= n and not window.is_busy(), timeout=WAIT_MS)
 
 
 def test_both_study_models_run_and_show_verdicts_and_the_agreement_case(
@@ -26,50 +26,50 @@ def test_both_study_models_run_and_show_verdicts_and_the_agreement_case(
     window = _window_with(qtbot, make_window, tiny_bundle, tiny_bundle_finetuned)
     open_and_wait(qtbot, window, clip)
     _wait_results(qtbot, window, 2)
-    text = window.verdict.results_text()
+    text = window.models.panel.results_text()
     assert text.count("P(pathological)") == 2
     assert "ast_freeze" in text and "ast_finetuned" in text
     # entering the true label gives the study's case, consistent with the two labels
-    labels = {window.model_entries[p].configuration: e.prediction.label for p, e in window.explanations.items()}
-    window.verdict.true_label.setCurrentText("pathological")
-    case = window.agreement_case()
+    labels = {window.session.model_entries[p].configuration: e.prediction.label for p, e in window.session.explanations.items()}
+    window.models.panel.true_label.setCurrentText("pathological")
+    case = window.session.assessment.agreement_case()
     expected = {(True, True): "O", (False, False): "X", (True, False): "A", (False, True): "B"}[
         (labels["ast_freeze"] == "pathological", labels["ast_finetuned"] == "pathological")]
     assert case == expected
-    assert f"Agreement case {case}" in window.verdict.results_text()
+    assert f"Agreement case {case}" in window.models.panel.results_text()
     matches = [label == "pathological" for label in (labels["ast_freeze"], labels["ast_finetuned"])]
-    text = window.verdict.results_text()
+    text = window.models.panel.results_text()
     assert text.count("matches the true label") + text.count("does not match the true label") == 2
     assert text.count("does not match the true label") == matches.count(False)
-    assert "not a diagnosis" in window.verdict.notice.text()
+    assert "not a diagnosis" in window.models.panel.notice.text()
 
 
 def test_overlay_toggle_rendering_and_opacity_change_the_pixels(qtbot, make_window, clip, tiny_bundle):
     window = _window_with(qtbot, make_window, tiny_bundle)
-    window.overlay_action.setChecked(False)
+    window.relevance.overlay_action.setChecked(False)
     open_and_wait(qtbot, window, clip)
     _wait_results(qtbot, window, 1)
     view = window.spectrogram_view
     plain = grab(view)
-    window.overlay_action.trigger()                       # the toolbar button / Ctrl+R
-    assert window.overlay_action.isChecked() and view.overlay_shown
+    window.relevance.overlay_action.trigger()                       # the toolbar button / Ctrl+R
+    assert window.relevance.overlay_action.isChecked() and view.overlay_shown
     caption = view.caption_shown_text()                   # the picture says whose relevance it is
-    assert caption.startswith(f"Relevance of {window.model_entries[str(tiny_bundle.resolve())].name}")
+    assert caption.startswith(f"Relevance of {window.session.model_entries[str(tiny_bundle.resolve())].name}")
     assert "P(pathological)" in caption
     study = grab(view)
     changed = np.any(plain[..., :3] != study[..., :3], axis=-1).mean()
     assert changed > 0.3                                 # most of the picture is now coloured
-    legend_study = grab(window.relevance_legend.swatch)
-    assert "blue = low" in window.relevance_legend.toolTip()
-    window.set_rendering("heat")
+    legend_study = grab(window.relevance.legend.swatch)
+    assert "blue = low" in window.relevance.legend.toolTip()
+    window.relevance.set_rendering("heat")
     heat = grab(view)
     assert np.any(heat[..., :3] != study[..., :3], axis=-1).mean() > 0.1
-    legend_heat = grab(window.relevance_legend.swatch)   # the colour key follows the rendering
-    assert not np.array_equal(legend_study, legend_heat) and "Heat map" in window.relevance_legend.toolTip()
-    window.opacity_slider.setValue(10)
+    legend_heat = grab(window.relevance.legend.swatch)   # the colour key follows the rendering
+    assert not np.array_equal(legend_study, legend_heat) and "Heat map" in window.relevance.legend.toolTip()
+    window.relevance.opacity_slider.setValue(10)
     faint = grab(view)
     assert np.abs(faint[..., :3].astype(int) - plain[..., :3]).mean() < np.abs(heat[..., :3].astype(int) - plain[..., :3]).mean()
-    window.overlay_action.trigger()
+    window.relevance.overlay_action.trigger()
     assert np.array_equal(grab(view)[..., :3], plain[..., :3])
     assert view.caption_shown_text() == ""
 
@@ -78,18 +78,18 @@ def test_side_by_side_stacks_both_maps_on_the_same_time_axis(qtbot, make_window,
     window = _window_with(qtbot, make_window, tiny_bundle, tiny_bundle_finetuned)
     open_and_wait(qtbot, window, clip)
     _wait_results(qtbot, window, 2)
-    window.side_by_side_action.trigger()
-    assert len(window.side_views) == 2
-    titles = [v.caption_shown_text() for v in window.side_views]
+    window.relevance.side_by_side_action.trigger()
+    assert len(window.relevance.side_views) == 2
+    titles = [v.caption_shown_text() for v in window.relevance.side_views]
     assert "ast_freeze" in titles[0] and "ast_finetuned" in titles[1]
     assert not window.spectrogram_view.overlay_shown      # the plain spectrogram stays on top as the reference
-    window.zoom_in_action.trigger()
+    window.navigation.zoom_in_action.trigger()
     ranges = {tuple(np.round(v.x_range(), 6)) for v in window.time_views()}
     assert len(ranges) == 1
-    a, b = (grab(v) for v in window.side_views)
+    a, b = (grab(v) for v in window.relevance.side_views)
     assert not np.array_equal(a, b)                       # two different models, two different maps
-    window.side_by_side_action.trigger()
-    assert window.side_views == [] and not window.side_container.isVisible()
+    window.relevance.side_by_side_action.trigger()
+    assert window.relevance.side_views == [] and not window.relevance.side_container.isVisible()
     assert window.spectrogram_view.overlay_shown and "Relevance of" in window.spectrogram_view.caption_shown_text()
 
 
@@ -97,17 +97,17 @@ def test_phone_bars_follow_the_relevance_and_select_the_phone(qtbot, make_window
     window = _window_with(qtbot, make_window, tiny_bundle)
     open_and_wait(qtbot, window, clip)
     _wait_results(qtbot, window, 1)
-    chart = window.phone_chart
-    assert window.phone_dock.windowTitle() == f"Per-phone relevance — {window.overlay_model_box.currentText()}"
+    chart = window.relevance.phone_chart
+    assert window.relevance.phone_dock.windowTitle() == f"Per-phone relevance — {window.relevance.model_box.currentText()}"
     assert [r.phone for r in chart.rows] == ["ɡ", "uː", "t", "ə", "n", "m", "ɔ"]
     assert sum(r.share for r in chart.rows) <= 1.0 + 1e-6
     chart.click_bar(6)                                   # /ɔ/ in "Morgen"
     assert window.view_range.selection == pytest.approx((1.5, 1.8))
     assert chart.selected == 6
     # one study model only: the panel says why there is no agreement case
-    window.verdict.true_label.setCurrentText("healthy")
-    assert window.agreement_case() is None
-    assert "missing here: ast_finetuned" in window.verdict.results_text()
+    window.models.panel.true_label.setCurrentText("healthy")
+    assert window.session.assessment.agreement_case() is None
+    assert "missing here: ast_finetuned" in window.models.panel.results_text()
 
 
 def test_a_model_without_a_verdict_shows_top_classes_never_a_pathology_probability(
@@ -115,10 +115,10 @@ def test_a_model_without_a_verdict_shows_top_classes_never_a_pathology_probabili
     window = _window_with(qtbot, make_window, tiny_audioset_model)
     open_and_wait(qtbot, window, clip)
     _wait_results(qtbot, window, 1)
-    text = window.verdict.results_text()
+    text = window.models.panel.results_text()
     assert "P(pathological)" not in text and "pathological voices" in text
     assert "No verdict" in text and "Speech" in text
-    out_json, out_csv = window.export_results(str(tmp_path / "r.json"))
+    out_json, out_csv = window.export.export_results(str(tmp_path / "r.json"))
     record = json.loads(out_json.read_text())
     assert record["models"][0]["pathology_probability"] is None and record["models"][0]["label"] is None
     rows = list(csv.DictReader(out_csv.open()))
@@ -132,10 +132,10 @@ def test_an_untrained_head_says_why_and_shows_no_class_probabilities(qtbot, make
     window = _window_with(qtbot, make_window, untrained)
     open_and_wait(qtbot, window, clip)
     _wait_results(qtbot, window, 1)
-    text = window.verdict.results_text()
+    text = window.models.panel.results_text()
     assert "No verdict: its classification head was never trained" in text
     assert "P(pathological)" not in text and "top classes" not in text
-    explanation = next(iter(window.explanations.values()))   # the relevance map is still there
+    explanation = next(iter(window.session.explanations.values()))   # the relevance map is still there
     assert explanation.frame_relevance.size > 0 and np.isfinite(explanation.frame_relevance).all()
 
 
@@ -144,18 +144,18 @@ def test_export_results_json_and_csv_read_back(qtbot, make_window, clip, tiny_bu
     window = _window_with(qtbot, make_window, tiny_bundle, tiny_bundle_finetuned)
     open_and_wait(qtbot, window, clip)
     _wait_results(qtbot, window, 2)
-    out_json, out_csv = window.export_results(str(tmp_path / "results.json"))
+    out_json, out_csv = window.export.export_results(str(tmp_path / "results.json"))
     record = json.loads(out_json.read_text())
     assert record["sha256"] == hashlib.sha256(clip.read_bytes()).hexdigest()
     assert {m["model_id"] for m in record["models"]} == {str(tiny_bundle.resolve()), str(tiny_bundle_finetuned.resolve())}
     for m in record["models"]:
-        prediction = window.explanations[m["model_id"]].prediction
+        prediction = window.session.explanations[m["model_id"]].prediction
         assert m["pathology_probability"] == pytest.approx(prediction.pathology_probability)
         assert [p["phone"] for p in m["phones"]] == ["ɡ", "uː", "t", "ə", "n", "m", "ɔ"]
     rows = list(csv.DictReader(out_csv.open(encoding="utf-8")))
     assert len(rows) == 14 and {r["sha256"] for r in rows} == {record["sha256"]}
     assert float(rows[0]["pathology_probability"]) == pytest.approx(record["models"][0]["pathology_probability"], abs=1e-6)
-    png = window.export_png(str(tmp_path / "view.png"))
+    png = window.export.export_png(str(tmp_path / "view.png"))
     from PySide6.QtGui import QImage
 
     assert not QImage(str(png)).isNull()
@@ -164,7 +164,7 @@ def test_export_results_json_and_csv_read_back(qtbot, make_window, clip, tiny_bu
 
     target = tmp_path / "gone" / "results.json"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
-    window.export_results_action.trigger()
+    window.export.export_results_action.trigger()
     assert str(target) in window.last_message and "Choose another folder" in window.last_message
     assert "Traceback" not in window.last_message
 
@@ -172,13 +172,13 @@ def test_export_results_json_and_csv_read_back(qtbot, make_window, clip, tiny_bu
 def test_cancel_stops_the_job_and_the_window_stays_usable(qtbot, make_window, clip, tiny_bundle):
     window = _window_with(qtbot, make_window, tiny_bundle, auto_run=False)
     open_and_wait(qtbot, window, clip)
-    window.run_models()
-    assert window.verdict.cancel_button.isVisible()
-    window.verdict.cancel_button.click()
+    window.models.run()
+    assert window.models.panel.cancel_button.isVisible()
+    window.models.panel.cancel_button.click()
     wait_idle(qtbot, window)
-    assert window.explanations == {}
-    assert not window.verdict.cancel_button.isVisible()
-    window.run_models()                               # and it runs again afterwards
+    assert window.session.explanations == {}
+    assert not window.models.panel.cancel_button.isVisible()
+    window.models.run()                               # and it runs again afterwards
     _wait_results(qtbot, window, 1)
 
 
@@ -186,55 +186,55 @@ def test_results_for_a_recording_no_longer_shown_are_dropped(qtbot, make_window,
     other = write_clip(tmp_path / "b", name="other", with_textgrid=False, seed=3)
     window = _window_with(qtbot, make_window, tiny_bundle, auto_run=False)
     open_and_wait(qtbot, window, clip)
-    window.run_models()
-    window.open_file(str(other))                      # the user moves on before the result arrives
-    qtbot.waitUntil(lambda: window.recording.path == other and not window.is_busy(), timeout=WAIT_MS)
-    assert window.explanations == {}
+    window.models.run()
+    window.opening.open_file(str(other))                      # the user moves on before the result arrives
+    qtbot.waitUntil(lambda: window.session.recording.path == other and not window.is_busy(), timeout=WAIT_MS)
+    assert window.session.explanations == {}
 
 
 def test_first_run_without_models_says_what_is_missing_and_import_fixes_it(
         qtbot, make_window, clip, tiny_bundle, fresh_home):
     window = make_window()
-    assert window.verdict.no_model.isVisible()
-    assert "Models → Import" in window.verdict.no_model.text()
+    assert window.models.panel.no_model.isVisible()
+    assert "Models → Import" in window.models.panel.no_model.text()
     assert "Help → Open demo recording" in window.spectrogram_view.placeholder.toPlainText()
     open_and_wait(qtbot, window, clip)                # audio and tiers work without a model
-    assert window.tier_view.labels
+    assert window.tiers.tier_view.labels
     assert not window.spectrogram_view.placeholder.isVisible()
     # every way of asking for a verdict or a map says the one missing step
-    window.run_action.trigger()
+    window.models.run_action.trigger()
     assert "No model is installed yet" in window.last_message and "Models → Import…" in window.last_message
-    window.overlay_action.setChecked(False)
-    window.overlay_action.trigger()
+    window.relevance.overlay_action.setChecked(False)
+    window.relevance.overlay_action.trigger()
     assert "no model is installed yet" in window.statusBar().currentMessage()
-    assert "none is installed yet" in window.phone_chart.empty_text.toPlainText()
-    window.import_model(str(tiny_bundle))
-    qtbot.waitUntil(lambda: bool(window.model_entries), timeout=WAIT_MS)
+    assert "none is installed yet" in window.relevance.phone_chart.empty_text.toPlainText()
+    window.models.import_model(str(tiny_bundle))
+    qtbot.waitUntil(lambda: bool(window.session.model_entries), timeout=WAIT_MS)
     from voice_desk.paths import models_dir
 
     copied = models_dir() / tiny_bundle.name
     assert (copied / "model.safetensors").is_file() and (tiny_bundle / "model.safetensors").is_file()
-    assert not window.verdict.no_model.isVisible()
-    assert window.verdict.chosen() == [str(copied.resolve())]
+    assert not window.models.panel.no_model.isVisible()
+    assert window.models.panel.chosen() == [str(copied.resolve())]
     window.close()
     again = make_window()                             # remembered between sessions
-    assert again.verdict.chosen() == [str(copied.resolve())]
+    assert again.models.panel.chosen() == [str(copied.resolve())]
 
 
 def test_importing_a_folder_that_is_not_a_model_says_so(qtbot, make_window, tmp_path):
     window = make_window()
     (tmp_path / "notes").mkdir()
-    window.import_model(str(tmp_path / "notes"))
+    window.models.import_model(str(tmp_path / "notes"))
     assert "not a model" in window.last_message
-    assert window.add_model(str(tmp_path / "missing")) is None
+    assert window.models.add_model(str(tmp_path / "missing")) is None
     assert "does not exist" in window.last_message
 
 
 def test_add_model_adds_to_the_chosen_models(qtbot, make_window, tiny_bundle_finetuned):
     window = make_window()
-    entry = window.add_model(str(tiny_bundle_finetuned))
+    entry = window.models.add_model(str(tiny_bundle_finetuned))
     assert entry.configuration == "ast_finetuned" and entry.expects_verdict
-    assert window.verdict.chosen() == [entry.path]
+    assert window.models.panel.chosen() == [entry.path]
 
 
 def test_a_model_process_that_dies_gives_a_plain_message_and_restarts(qtbot, make_window, clip, tiny_bundle):
@@ -242,14 +242,14 @@ def test_a_model_process_that_dies_gives_a_plain_message_and_restarts(qtbot, mak
     open_and_wait(qtbot, window, clip)
     from voice_desk.model.model_process import ModelProcess
 
-    window.model_process = process = ModelProcess()    # its own, still starting: the kill lands mid-job
-    window.run_models()
+    window.models.process = process = ModelProcess()    # its own, still starting: the kill lands mid-job
+    window.models.run()
     qtbot.waitUntil(lambda: process._process is not None and process._process.is_alive(), timeout=WAIT_MS)
     process._process.kill()
     qtbot.waitUntil(lambda: "stopped unexpectedly" in window.last_message, timeout=WAIT_MS)
     wait_idle(qtbot, window)
     assert "Traceback" not in window.last_message
-    window.run_models()                                # a new process takes over
+    window.models.run()                                # a new process takes over
     _wait_results(qtbot, window, 1)
     process.close()
 
@@ -266,38 +266,39 @@ def test_a_damaged_model_does_not_stop_the_others_and_says_why(qtbot, make_windo
     open_and_wait(qtbot, window, clip)
     qtbot.waitUntil(lambda: "could not run" in window.last_message, timeout=WAIT_MS)
     wait_idle(qtbot, window)
-    assert list(window.explanations) == [str(tiny_bundle_finetuned.resolve())]   # the good one ran
-    assert window.overlay_explanation() is not None and window.phone_chart.rows
+    assert list(window.session.explanations) == [str(tiny_bundle_finetuned.resolve())]   # the good one ran
+    assert window.relevance.overlay_explanation() is not None and window.relevance.phone_chart.rows
     assert str(broken) in window.last_message and "cannot be loaded" in window.last_message
     assert window.last_message.startswith("1 of 2 models could not run")
-    text = window.verdict.results_text()
+    text = window.models.panel.results_text()
     assert "P(pathological)" in text and "Could not run:" in text and "Traceback" not in text
     reported = len(window.messages)
-    window.verdict.set_checked(str(broken.resolve()), False)   # run the good one alone: no message
-    window.run_models()                                        # about the damaged one's earlier failure
+    window.models.panel.set_checked(str(broken.resolve()), False)   # run the good one alone: no message
+    window.models.run()                                        # about the damaged one's earlier failure
     wait_idle(qtbot, window)
     assert len(window.messages) == reported
-    window.verdict.auto_run.setChecked(False)
+    window.models.panel.auto_run.setChecked(False)
     open_and_wait(qtbot, window, write_clip(tmp_path / "n", name="next", with_textgrid=False))
-    assert "Could not run" not in window.verdict.results_text()      # that was about the last recording
+    assert "Could not run" not in window.models.panel.results_text()      # that was about the last recording
 
 
 def test_a_model_that_fails_when_run_again_no_longer_shows_its_earlier_verdict(qtbot, make_window, clip, tiny_bundle):
     from types import SimpleNamespace
 
     from voice_desk.errors import NotAModelError
+    from voice_desk.tasks.child import error_record
 
     window = _window_with(qtbot, make_window, tiny_bundle)
     open_and_wait(qtbot, window, clip)
     _wait_results(qtbot, window, 1)
     path = str(tiny_bundle.resolve())
-    assert "P(pathological)" in window.verdict.results_text()
+    assert "P(pathological)" in window.models.panel.results_text()
     # the model process reports this model failed on a new run for the same recording
-    window._job_partial(SimpleNamespace(token=window.file_token), ("model_failed", path,
-                                                                   NotAModelError("its weights were damaged.")))
-    text = window.verdict.results_text()
+    window.models.take_partial(SimpleNamespace(token=window.session.file_token), ("model_failed", path,
+                               error_record(NotAModelError("its weights were damaged."))))
+    text = window.models.panel.results_text()
     assert "Could not run" in text and "P(pathological)" not in text
-    assert path not in window.explanations and window.overlay_explanation() is None
+    assert path not in window.session.explanations and window.relevance.overlay_explanation() is None
 
 
 def test_the_model_card_says_what_the_model_was_trained_on_and_how_well_it_did(qtbot, make_window, tmp_path):
@@ -307,9 +308,9 @@ def test_the_model_card_says_what_the_model_was_trained_on_and_how_well_it_did(q
     folder = save_tiny_bundle(tmp_path / "svd_model", training_data={"name": "SVD phrase, 1,600 clips"},
                               metrics={"test": {"uar": 0.812, "auc": 0.874}})
     window = make_window()
-    entry = window.add_model(str(folder))
+    entry = window.models.add_model(str(folder))
     assert entry.summary == "ast_freeze, trained on SVD phrase, 1,600 clips, test UAR 0.812, AUC 0.874"
-    item = window.verdict.model_list.item(0)
+    item = window.models.panel.model_list.item(0)
     assert item.checkState() == Qt.CheckState.Checked and "test UAR 0.812" in item.toolTip()
 
 
@@ -324,13 +325,13 @@ def test_the_true_label_comes_from_the_file_metadata_and_never_carries_over(qtbo
     plain = write_clip(tmp_path / "p", name="plain", with_textgrid=False)
     window = make_window()
     open_and_wait(qtbot, window, tagged)
-    assert window.verdict.true_label.currentText() == "pathological"
-    assert "true label from the file's metadata" in window.info_bar.text()
+    assert window.models.panel.true_label.currentText() == "pathological"
+    assert "true label from the file's metadata" in window.opening.info_bar.text()
     open_and_wait(qtbot, window, plain)
-    assert window.verdict.true_label.currentText() == "unknown"
-    window.verdict.true_label.setCurrentText("healthy")    # entered by hand
+    assert window.models.panel.true_label.currentText() == "unknown"
+    window.models.panel.true_label.setCurrentText("healthy")    # entered by hand
     open_and_wait(qtbot, window, tagged)
-    assert window.verdict.true_label.currentText() == "pathological"
+    assert window.models.panel.true_label.currentText() == "pathological"
     from voice_desk.audio.nsp import write_nsp
     from voice_desk.data.svd import svd_metadata
 
@@ -338,7 +339,7 @@ def test_the_true_label_comes_from_the_file_metadata_and_never_carries_over(qtbo
     svd_file = tmp_path / f"{healthy}-phrase.nsp"             # an SVD sentence recording
     write_nsp(svd_file, speech_like(1.0, rate=50_000), 50_000)
     open_and_wait(qtbot, window, svd_file)
-    assert window.verdict.true_label.currentText() == "healthy"
+    assert window.models.panel.true_label.currentText() == "healthy"
 
 
 def test_models_menu_opens_the_training_wizard_and_its_model_is_chosen(qtbot, make_window, fresh_home):
@@ -348,17 +349,17 @@ def test_models_menu_opens_the_training_wizard_and_its_model_is_chosen(qtbot, ma
     from voice_desk.ui.wizard.wizard import TrainingWizard
 
     window = make_window()
-    assert "Models → Train a model" in window.verdict.no_model.text()
-    assert window.train_action in window.models_menu.actions()
-    window.train_action.trigger()
+    assert "Models → Train a model" in window.models.panel.no_model.text()
+    assert window.models.train_action in window.models_menu.actions()
+    window.models.train_action.trigger()
     wizard = window.findChild(TrainingWizard)
     assert wizard is not None and wizard.isVisible()
     assert wizard.models_folder == models_dir()
     # what the wizard's results page emits on "Use this model": a bundle in the models folder
     bundle = save_tiny_bundle(models_dir() / "trained-here")
     wizard.model_ready.emit(str(bundle))
-    qtbot.waitUntil(lambda: str(bundle.resolve()) in window.verdict.chosen(), timeout=WAIT_MS)
-    assert not window.verdict.no_model.isVisible()
+    qtbot.waitUntil(lambda: str(bundle.resolve()) in window.models.panel.chosen(), timeout=WAIT_MS)
+    assert not window.models.panel.no_model.isVisible()
     wizard.close()
 
 
@@ -378,8 +379,8 @@ def test_phones_all_beyond_the_models_window_leave_a_message_not_a_blank_chart(q
     window = _window_with(qtbot, make_window, tiny_bundle)
     open_and_wait(qtbot, window, wav)
     _wait_results(qtbot, window, 1)
-    assert window.phone_chart.rows == []
-    text = window.phone_chart.empty_text.toPlainText()
+    assert window.relevance.phone_chart.rows == []
+    text = window.relevance.phone_chart.empty_text.toPlainText()
     assert "No phone lies in the part of the recording the model assessed" in text and "2.56 s" in text
 
 
@@ -389,19 +390,19 @@ def test_space_ticks_a_model_in_the_list_and_plays_elsewhere(qtbot, make_window,
     from voice_desk.audio.playback import MemorySink, Player
 
     window = make_window(extra_models=[str(tiny_bundle)], player=Player(sink=MemorySink(block=256, speed=1.0)))
-    window.verdict.auto_run.setChecked(False)
+    window.models.panel.auto_run.setChecked(False)
     open_and_wait(qtbot, window, clip)
     window.activateWindow()
-    models = window.verdict.model_list
+    models = window.models.panel.model_list
     models.setFocus()
     models.setCurrentRow(0)
-    assert window.verdict.chosen() == [str(tiny_bundle.resolve())]
+    assert window.models.panel.chosen() == [str(tiny_bundle.resolve())]
     qtbot.keyClick(models, Qt.Key.Key_Space)              # the list has the focus: Space unticks
-    assert window.verdict.chosen() == [] and not window.playback.is_playing
+    assert window.models.panel.chosen() == [] and not window.playback.is_playing
     window.spectrogram_view.setFocus()
     qtbot.keyClick(window.spectrogram_view, Qt.Key.Key_Space)   # anywhere in the views: Space plays
     assert window.playback.is_playing
-    window.stop_action.trigger()
+    window.playback.stop_action.trigger()
 
 
 def test_the_download_menu_asks_before_downloading(qtbot, make_window, monkeypatch):
@@ -410,9 +411,9 @@ def test_the_download_menu_asks_before_downloading(qtbot, make_window, monkeypat
     asked = []
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a) or QMessageBox.StandardButton.No)
     window = make_window()
-    window.download_base_action.trigger()                   # Models → Download the AudioSet base model…
+    window.models.download_base_action.trigger()                   # Models → Download the AudioSet base model…
     assert len(asked) == 1 and "no recording leaves this computer" in asked[0][2]
-    assert not window.download_jobs.busy                     # answered No: nothing is downloaded
+    assert not window.models.download_tasks.busy                     # answered No: nothing is downloaded
 
 
 def _download_buttons(window):
@@ -441,26 +442,26 @@ def test_download_the_base_model_installs_it_as_a_model_without_verdict(
     # offline with nothing cached: a plain message that says how to get it, nothing installed
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-cache"))
     window = make_window()
-    window.download_base_model(ask=False)
+    window.models.download_base_model(ask=False)
     assert [b.isVisible() for b in _download_buttons(window)] == [True]   # own busy bar + Cancel in the status bar
-    assert not window.verdict.progress.isVisible()          # the Verdict panel stays free for model runs
+    assert not window.models.panel.progress.isVisible()          # the Verdict panel stays free for model runs
     qtbot.waitUntil(lambda: "could not be downloaded" in window.last_message, timeout=WAIT_MS)
     assert "HF_HUB_OFFLINE" in window.last_message and str(tmp_path / "empty-cache") in window.last_message
-    assert "Traceback" not in window.last_message and not window.model_entries
+    assert "Traceback" not in window.last_message and not window.session.model_entries
     assert not models_dir().exists() or not any(models_dir().iterdir())
     wait_idle(qtbot, window)
     # in the Hugging Face cache (as after one download online): saved as a bundle, listed, no verdict
     monkeypatch.setenv("HF_HUB_CACHE", str(_hub_cache_with(tiny_audioset_model, DEFAULT_BASE, tmp_path / "cache")))
-    window.download_base_model(ask=False)
-    qtbot.waitUntil(lambda: bool(window.model_entries), timeout=WAIT_MS)
+    window.models.download_base_model(ask=False)
+    qtbot.waitUntil(lambda: bool(window.session.model_entries), timeout=WAIT_MS)
     installed = models_dir() / DEFAULT_BASE.split("/")[-1]
     assert (installed / "model.safetensors").is_file() and (installed / "voice_desk.json").is_file()
     assert [p.name for p in models_dir().iterdir()] == [installed.name]     # no partial folder left
-    entry = window.model_entries[str(installed.resolve())]
+    entry = window.session.model_entries[str(installed.resolve())]
     assert not entry.expects_verdict and "AudioSet" in entry.summary
-    assert window.verdict.chosen() == [str(installed.resolve())]
+    assert window.models.panel.chosen() == [str(installed.resolve())]
     qtbot.waitUntil(lambda: not _download_buttons(window), timeout=WAIT_MS)      # its indicator is gone
     open_and_wait(qtbot, window, clip)
     _wait_results(qtbot, window, 1)
-    text = window.verdict.results_text()
+    text = window.models.panel.results_text()
     assert "P(pathological)" not in text and "Speech" in text and "No verdict" in text

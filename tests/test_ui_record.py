@@ -16,18 +16,18 @@ def test_a_take_recorded_through_the_file_menu_opens_in_the_window(qtbot, make_w
 
     samples = speech_like(1.5, seed=4)
     window = make_window(record_source_factory=lambda device: ArraySource(samples, 16000, 1024, False))
-    window.record_action.trigger()
-    dialog = window.recorder
+    window.recorder.record_action.trigger()
+    dialog = window.recorder.dialog
     assert dialog is not None and dialog.isVisible()
     dialog.set_takes_folder(tmp_path / "takes")
     qtbot.mouseClick(dialog.record_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.recording is not None, timeout=WAIT_MS)
-    take = window.recording.path
+    qtbot.waitUntil(lambda: window.session.recording is not None, timeout=WAIT_MS)
+    take = window.session.recording.path
     assert take.parent == tmp_path / "takes"
     on_disk, rate = sf.read(take, dtype="float32")
     assert rate == 16000
     np.testing.assert_array_equal(on_disk, samples)                       # the WAV holds the samples
-    np.testing.assert_allclose(window.recording.samples, samples, atol=1e-7)
+    np.testing.assert_allclose(window.session.recording.samples, samples, atol=1e-7)
     x, _ = window.waveform.curve.getData()
     assert x[-1] == np.float64(samples.size - 1) / 16000
 
@@ -38,10 +38,10 @@ def test_record_says_why_when_recording_is_unavailable(qtbot, make_window, monke
     reason = "Recording is not available: no microphone was found. Plug one in and try again."
     monkeypatch.setattr(recorder_dialog, "recording_available", lambda: (False, reason))
     window = make_window()
-    assert window.record() is None
+    assert window.recorder.record() is None
     assert reason in window.last_message
-    window._check_recording_available()
-    assert reason in window.record_action.toolTip()
+    window.recorder.check_available()
+    assert reason in window.recorder.record_action.toolTip()
 
 
 def test_quitting_while_recording_keeps_the_take_and_remembers_it(qtbot, make_window, tmp_path):
@@ -50,11 +50,11 @@ def test_quitting_while_recording_keeps_the_take_and_remembers_it(qtbot, make_wi
 
     samples = speech_like(30.0, seed=5)
     window = make_window(record_source_factory=lambda device: ArraySource(samples, 16000, 1600, True))
-    dialog = window.record()
+    dialog = window.recorder.record()
     dialog.set_takes_folder(tmp_path / "takes")
     qtbot.mouseClick(dialog.record_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.is_recording and dialog._recorder.frames >= 3200, timeout=WAIT_MS)
-    assert window.record() is dialog                       # File → Record… again: the same window
+    assert window.recorder.record() is dialog                       # File → Record… again: the same window
     window.close()                                         # quit mid-take
     takes = list((tmp_path / "takes").glob("take-*.wav"))
     assert len(takes) == 1
@@ -62,4 +62,4 @@ def test_quitting_while_recording_keeps_the_take_and_remembers_it(qtbot, make_wi
     assert rate == 16000 and 3200 <= on_disk.size < samples.size
     np.testing.assert_array_equal(on_disk, samples[:on_disk.size])
     assert recent_files()[0] == str(takes[0].resolve())   # File → Open recent finds it next time
-    assert window.recording is None                        # nothing was opened while quitting
+    assert window.session.recording is None                        # nothing was opened while quitting

@@ -13,18 +13,18 @@ from ui_support import WAIT_MS, clip, fresh_home, make_window, open_and_wait, wr
 def test_open_through_the_file_menu_shows_waveform_spectrogram_and_tiers(qtbot, make_window, clip, monkeypatch):
     window = make_window()
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(clip), ""))
-    window.open_action.trigger()
-    qtbot.waitUntil(lambda: window.recording is not None, timeout=WAIT_MS)
-    assert window.recording.duration == pytest.approx(2.0, abs=0.01)
+    window.opening.open_action.trigger()
+    qtbot.waitUntil(lambda: window.session.recording is not None, timeout=WAIT_MS)
+    assert window.session.recording.duration == pytest.approx(2.0, abs=0.01)
     x, y = window.waveform.curve.getData()
     assert x[-1] == pytest.approx(2.0, abs=0.01) and np.abs(y).max() > 0.1
     spec = window.spectrogram_view.spectrogram
     assert spec.max_hz == pytest.approx(5000, abs=20)                 # Praat's default range
     assert window.spectrogram_view.image.image is not None
     # the TextGrid next to the file was found: both tiers, labels drawn
-    labels = [t.toPlainText() for t in window.tier_view.labels]
+    labels = [t.toPlainText() for t in window.tiers.tier_view.labels]
     assert "Guten" in labels and "ɔ" in labels
-    assert "clip.TextGrid" in window.info_bar.text()
+    assert "clip.TextGrid" in window.opening.info_bar.text()
     # the file is remembered
     from voice_desk.ui.settings import recent_files
 
@@ -38,12 +38,12 @@ def test_zoom_and_pan_keep_every_view_on_the_same_range(qtbot, make_window, clip
     def ranges():
         return [v.x_range() for v in window.time_views()]
 
-    window.zoom_in_action.trigger()
-    window.zoom_in_action.trigger()
+    window.navigation.zoom_in_action.trigger()
+    window.navigation.zoom_in_action.trigger()
     first = ranges()[0]
     assert first[1] - first[0] == pytest.approx(0.5, abs=0.01)
     assert all(r == pytest.approx(first, abs=1e-6) for r in ranges())
-    window.pan_right_action.trigger()
+    window.navigation.pan_right_action.trigger()
     moved = ranges()[0]
     assert moved[0] > first[0]
     assert all(r == pytest.approx(moved, abs=1e-6) for r in ranges())
@@ -60,7 +60,7 @@ def test_zoom_and_pan_keep_every_view_on_the_same_range(qtbot, make_window, clip
     wheel = ranges()[0]
     assert wheel[1] - wheel[0] < moved[1] - moved[0]
     assert all(r == pytest.approx(wheel, abs=1e-6) for r in ranges())
-    window.show_all_action.trigger()
+    window.navigation.show_all_action.trigger()
     assert all(r == pytest.approx((0.0, 2.0), abs=1e-3) for r in ranges())
 
 
@@ -70,21 +70,21 @@ def test_keyboard_zoom_shortcut(qtbot, make_window, clip):
     window.activateWindow()
     window.spectrogram_view.setFocus()
     qtbot.keyClick(window.spectrogram_view, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
-    start, end = window.tier_view.x_range()
+    start, end = window.tiers.tier_view.x_range()
     assert end - start == pytest.approx(1.0, abs=0.01)
     qtbot.keyClick(window.spectrogram_view, Qt.Key.Key_Right)
-    assert window.tier_view.x_range()[0] == pytest.approx(start + 0.25, abs=0.01)
+    assert window.tiers.tier_view.x_range()[0] == pytest.approx(start + 0.25, abs=0.01)
     qtbot.keyClick(window.spectrogram_view, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     assert window.waveform.x_range() == pytest.approx((0.0, 2.0), abs=1e-3)
-    shown = window.overlay_action.isChecked()
+    shown = window.relevance.overlay_action.isChecked()
     qtbot.keyClick(window.spectrogram_view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
-    assert window.overlay_action.isChecked() != shown
+    assert window.relevance.overlay_action.isChecked() != shown
 
 
 def test_clicking_an_interval_selects_it_in_every_view(qtbot, make_window, clip):
     window = make_window()
     open_and_wait(qtbot, window, clip)
-    tiers = window.tier_view
+    tiers = window.tiers.tier_view
     # click in the middle of the phone /t/ (0.5 .. 0.7 s), lower row
     point = tiers.box.mapViewToScene(QPointF(0.6, 0.5))
     widget_point = tiers.mapFromScene(point)
@@ -93,7 +93,7 @@ def test_clicking_an_interval_selects_it_in_every_view(qtbot, make_window, clip)
     for view in window.time_views():
         assert view.selection_item.isVisible()
         assert view.selection_item.getRegion() == pytest.approx((0.5, 0.7))
-    window.zoom_selection_action.trigger()
+    window.navigation.zoom_selection_action.trigger()
     assert window.spectrogram_view.x_range() == pytest.approx((0.5, 0.7), abs=1e-3)
 
 
@@ -106,11 +106,11 @@ def test_space_plays_the_selection_and_the_cursor_moves(qtbot, make_window, clip
     window.view_range.set_selection((0.5, 1.5))
     cursor_positions = []
     window.view_range.cursor_changed.connect(lambda t: cursor_positions.append(t))
-    window.play_toggle_action.trigger()
+    window.playback.toggle_action.trigger()
     assert window.playback.is_playing
     qtbot.waitUntil(lambda: not window.playback.is_playing, timeout=WAIT_MS)
     played = sink.played[:, 0]
-    rec = window.recording.samples
+    rec = window.session.recording.samples
     assert played.size >= 16000        # one second of audio went to the sink: the selection
     np.testing.assert_allclose(played[:16000], rec[8000:24000], atol=1e-6)
     moving = [t for t in cursor_positions if t is not None]
@@ -130,8 +130,8 @@ def test_drop_a_recording_with_its_textgrid(qtbot, make_window, tmp_path):
     event = QDropEvent(QPointF(100, 100), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
                        Qt.KeyboardModifier.NoModifier)
     window.dropEvent(event)
-    qtbot.waitUntil(lambda: window.recording is not None, timeout=WAIT_MS)
-    assert window.alignment is not None and window.alignment.source == str(renamed)
+    qtbot.waitUntil(lambda: window.session.recording is not None, timeout=WAIT_MS)
+    assert window.session.alignment is not None and window.session.alignment.source == str(renamed)
 
 
 def test_a_corrupt_file_gives_a_plain_message_and_keeps_the_open_recording(qtbot, make_window, clip, tmp_path):
@@ -140,11 +140,11 @@ def test_a_corrupt_file_gives_a_plain_message_and_keeps_the_open_recording(qtbot
     bad = tmp_path / "broken.wav"
     bad.write_bytes(b"RIFF\x00\x00\x00\x00WAVEfmt garbage that is not audio" * 4)
     before = bad.read_bytes()
-    window.open_file(str(bad))
+    window.opening.open_file(str(bad))
     qtbot.waitUntil(lambda: "broken.wav" in window.last_message, timeout=WAIT_MS)
     assert "not audio Voice Desk can read" in window.last_message
     assert "Traceback" not in window.last_message
-    assert window.recording.path == clip                      # nothing lost
+    assert window.session.recording.path == clip                      # nothing lost
     assert bad.read_bytes() == before                          # source never modified
     from voice_desk.ui.error_report import log_file
 
@@ -158,16 +158,16 @@ def test_a_textgrid_for_another_recording_is_refused_plainly(qtbot, make_window,
     window = make_window()
     open_and_wait(qtbot, window, clip)
     grid = write_textgrid(Alignment([Interval(0, 5, "x")], [Interval(0, 5, "a")], 5.0), tmp_path / "long.TextGrid")
-    assert not window.open_textgrid(str(grid))
+    assert not window.tiers.open_textgrid(str(grid))
     assert "belongs to another recording" in window.last_message
-    assert window.alignment is not None                          # the good tiers stay
+    assert window.session.alignment is not None                          # the good tiers stay
 
 
 def test_spectrogram_settings_apply_and_persist(qtbot, make_window, clip):
     window = make_window()
     open_and_wait(qtbot, window, clip)
-    window.spectrogram_settings_action.trigger()            # View → Spectrogram settings…
-    dialog = window.spectrogram_dialog
+    window.opening.spectrogram_settings_action.trigger()            # View → Spectrogram settings…
+    dialog = window.opening.spectrogram_dialog
     assert dialog.window_ms.value() == pytest.approx(5.0) and dialog.max_hz.value() == pytest.approx(5000)
     narrow = next(b for b in dialog.findChildren(QPushButton) if b.text().startswith("Narrow-band"))
     narrow.click()
@@ -178,20 +178,20 @@ def test_spectrogram_settings_apply_and_persist(qtbot, make_window, clip):
     assert window.spectrogram_view.spectrogram.settings.window_s == pytest.approx(0.03)
     window.close()
     again = make_window()
-    assert again.spec_settings.window_s == pytest.approx(0.03)
-    assert again.spec_settings.max_hz == pytest.approx(8000.0)
+    assert again.opening.spec_settings.window_s == pytest.approx(0.03)
+    assert again.opening.spec_settings.max_hz == pytest.approx(8000.0)
 
 
 def test_layout_and_overlay_settings_persist(qtbot, make_window):
     window = make_window()
-    window.opacity_slider.setValue(33)
-    window.set_rendering("heat")
-    window.overlay_action.setChecked(False)
+    window.relevance.opacity_slider.setValue(33)
+    window.relevance.set_rendering("heat")
+    window.relevance.overlay_action.setChecked(False)
     window.close()
     again = make_window()
-    assert again.opacity_slider.value() == 33
-    assert again.rendering == "heat"
-    assert not again.overlay_action.isChecked()
+    assert again.relevance.opacity_slider.value() == 33
+    assert again.relevance.rendering == "heat"
+    assert not again.relevance.overlay_action.isChecked()
 
 
 def test_playing_without_a_sound_device_says_why(qtbot, make_window, clip, monkeypatch):
@@ -200,36 +200,36 @@ def test_playing_without_a_sound_device_says_why(qtbot, make_window, clip, monke
     monkeypatch.setattr(playback, "available", lambda: (False, "No sound output device was found."))
     window = make_window()
     open_and_wait(qtbot, window, clip)
-    window.play_all_action.trigger()
+    window.playback.play_all_action.trigger()
     assert "No sound output device was found." in window.last_message
 
 
 def test_help_opens_the_clearly_labelled_synthetic_demo_with_its_tiers(qtbot, make_window):
-    from voice_desk.ui.main_window import demo_recording_path
+    from voice_desk.session.opening import demo_recording_path
     from voice_desk.ui.settings import recent_files
 
     demo = demo_recording_path()
     assert demo.is_file() and demo.stat().st_size < 200_000
     window = make_window()
-    window.demo_action.trigger()
-    qtbot.waitUntil(lambda: window.recording is not None, timeout=WAIT_MS)
-    assert window.recording.original_rate == 16000
-    assert "synthetic" in window.info_bar.text() and "not a patient recording" in window.info_bar.text()
-    words = [w.label for w in window.alignment.spoken_words()]
+    window.opening.demo_action.trigger()
+    qtbot.waitUntil(lambda: window.session.recording is not None, timeout=WAIT_MS)
+    assert window.session.recording.original_rate == 16000
+    assert "synthetic" in window.opening.info_bar.text() and "not a patient recording" in window.opening.info_bar.text()
+    words = [w.label for w in window.session.alignment.spoken_words()]
     assert words == ["Guten", "Morgen", "wie", "geht", "es", "Ihnen"]
-    assert "ɔ" in [p.label for p in window.alignment.phones]
+    assert "ɔ" in [p.label for p in window.session.alignment.phones]
     assert recent_files() == []                                # the demo is not a patient file
 
 
 def test_the_demo_is_labelled_synthetic_however_it_is_opened(qtbot, make_window, clip):
     """Opened by path (command line, File → Open, drag and drop), the demo still says what it is."""
-    from voice_desk.ui.main_window import demo_recording_path
+    from voice_desk.session.opening import demo_recording_path
 
     window = make_window()
     open_and_wait(qtbot, window, demo_recording_path())
-    assert "not a patient recording" in window.info_bar.text()
+    assert "not a patient recording" in window.opening.info_bar.text()
     open_and_wait(qtbot, window, clip)
-    assert "synthetic" not in window.info_bar.text()
+    assert "synthetic" not in window.opening.info_bar.text()
 
 
 def test_recent_files_menu_reopens_a_file(qtbot, make_window, clip, tmp_path):
@@ -241,7 +241,7 @@ def test_recent_files_menu_reopens_a_file(qtbot, make_window, clip, tmp_path):
     entries = [a.text() for a in window.recent_menu.actions()]
     assert entries[:2] == [str(other.resolve()), str(clip.resolve())]
     window.recent_menu.actions()[1].trigger()
-    qtbot.waitUntil(lambda: window.recording.path == clip.resolve() or str(window.recording.path) == str(clip.resolve()),
+    qtbot.waitUntil(lambda: window.session.recording.path == clip.resolve() or str(window.session.recording.path) == str(clip.resolve()),
                     timeout=WAIT_MS)
 
 
@@ -269,7 +269,7 @@ def test_tier_labels_hide_where_they_do_not_fit_and_show_when_zoomed(qtbot, make
     window = make_window()
     window.resize(500, 600)
     open_and_wait(qtbot, window, clip)
-    tiers = window.tier_view
+    tiers = window.tiers.tier_view
     qtbot.waitUntil(lambda: tiers.box.width() > 0)
     tiers._fit_labels()
     hidden = {t.toPlainText() for t in tiers.labels if not t.isVisible()}
@@ -286,7 +286,7 @@ def test_tier_boundaries_stay_vertical_lines_when_zoomed(qtbot, make_window, cli
     for start, end in ((0.0, 2.0), (0.6, 1.2), (1.3, 1.6)):
         window.view_range.set_visible(start, end)
         qtbot.wait(20)
-        x, y = window.tier_view.lines.getData()
+        x, y = window.tiers.tier_view.lines.getData()
         assert x is not None and len(x) % 2 == 0
         for (x0, x1), (y0, y1) in zip(x.reshape(-1, 2), y.reshape(-1, 2)):
             assert x0 == x1 or y0 == y1, f"a slanted tier line from ({x0}, {y0}) to ({x1}, {y1})"
@@ -296,15 +296,15 @@ def test_tier_boundaries_stay_vertical_lines_when_zoomed(qtbot, make_window, cli
 
 def test_buttons_without_a_recording_say_what_to_do_first(qtbot, make_window, monkeypatch):
     window = make_window()
-    window.play_toggle_action.trigger()                 # Space with nothing open
+    window.playback.toggle_action.trigger()                 # Space with nothing open
     assert "open or record a recording first" in window.statusBar().currentMessage()
     asked = []
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: asked.append(a) or ("", ""))
-    window.export_png_action.trigger()
+    window.export.export_png_action.trigger()
     assert not asked and "nothing to export yet" in window.last_message
-    window.export_results_action.trigger()
-    window.overlay_action.setChecked(False)
-    window.overlay_action.trigger()
+    window.export.export_results_action.trigger()
+    window.relevance.overlay_action.setChecked(False)
+    window.relevance.overlay_action.trigger()
     assert "No relevance map: no model is installed yet" in window.statusBar().currentMessage()
 
 
@@ -322,7 +322,7 @@ def test_the_next_recording_shows_only_its_own_tier_labels(qtbot, make_window, c
     open_and_wait(qtbot, window, other)
 
     def shown():
-        return sorted(i.toPlainText() for i in window.tier_view.scene().items()
+        return sorted(i.toPlainText() for i in window.tiers.tier_view.scene().items()
                       if isinstance(i, pg.TextItem) and i.isVisible())
 
     assert shown() == ["Hallo", "a", "l"]

@@ -61,9 +61,9 @@ def make_window(qtbot):
 
 
 def open_and_wait(qtbot, window, path, **kwargs):
-    window.open_file(str(path), **kwargs)
-    qtbot.waitUntil(lambda: window.recording is not None and window.recording.path is not None
-                    and str(window.recording.path) == str(path), timeout=WAIT_MS)
+    window.opening.open_file(str(path), **kwargs)
+    qtbot.waitUntil(lambda: window.session.recording is not None and window.session.recording.path is not None
+                    and str(window.session.recording.path) == str(path), timeout=WAIT_MS)
 
 
 def wait_idle(qtbot, window):

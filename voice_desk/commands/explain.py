@@ -15,6 +15,10 @@ def add_arguments(parser) -> None:
                         help="also write the study's picture (hue = relevance, brightness = power; .svg or .pdf "
                              "give a vector file)")
     parser.add_argument("--rendering", choices=("study", "heat"), default="study", help="picture style for --png")
+    parser.add_argument("--axis", choices=("mel", "linear"), default="mel",
+                        help="frequency axis of --png: the model's mel scale (to 8000 Hz) or linear Hz like Praat")
+    parser.add_argument("--max-hz", type=float, default=None, metavar="HZ",
+                        help="top of the linear axis (default 5000, as in Praat; at most 8000)")
     parser.add_argument("--head-fusion", choices=("mean", "max", "min"), default="mean")
     parser.add_argument("--discard-ratio", type=float, default=0.0, help="zero this share of the lowest attention")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -35,6 +39,13 @@ def run(args) -> int:
     if not 0.0 <= args.discard_ratio < 1.0:
         raise VoiceDeskError(f"--discard-ratio {args.discard_ratio}: it must be at least 0 and below 1.",
                              hint="0 keeps every attention weight (the study's setting); 0.9 keeps the top 10 %.")
+    if args.max_hz is not None:
+        if args.axis != "linear":
+            raise VoiceDeskError("--max-hz sets the top of the linear axis.",
+                                 hint="Add --axis linear, or leave --max-hz out for the mel axis (to 8000 Hz).")
+        if not 0.0 < args.max_hz <= 8000.0:
+            raise VoiceDeskError(f"--max-hz {args.max_hz:g}: it must be above 0 and at most 8000.",
+                                 hint="The model's mel filters stop at 8000 Hz; Praat's default is 5000.")
     out = output_path(args.out, (".npz",), "--out", audio=args.audio)
     png = output_path(args.png, (".png", ".svg", ".pdf"), "--png", audio=args.audio) if args.png else None
     if png is not None and png.resolve() == out.resolve():
@@ -48,7 +59,7 @@ def run(args) -> int:
     if png is not None:
         from voice_desk.model.relevance_image import save_png
 
-        save_png(explanation, png, rendering=args.rendering)
+        save_png(explanation, png, rendering=args.rendering, axis=args.axis, max_hz=args.max_hz)
     if args.json:
         print(json.dumps(explanation.to_record(), indent=2))
     else:

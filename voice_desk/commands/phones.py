@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 HELP = "per-phone relevance of one recording for one or two models (table, optional CSV)"
-DESCRIPTION = (HELP + ". Phones come from --textgrid, else a TextGrid next to the audio file with the same name, "
-               "else the built-in aligner (or --backend mfa).")
+DESCRIPTION = (HELP + ". Phones come from --textgrid (it must fit the recording), else a TextGrid next to the "
+               "audio file with the same name (set aside with a warning if it does not fit), else the built-in "
+               "aligner (or --backend mfa).")
 
 
 def add_arguments(parser) -> None:
@@ -21,25 +22,6 @@ def add_arguments(parser) -> None:
     parser.add_argument("--csv", default=None, help="also write the table as CSV")
     parser.add_argument("--head-fusion", choices=("mean", "max", "min"), default="mean")
     parser.add_argument("--discard-ratio", type=float, default=0.0)
-
-
-def phones_for(recording, textgrid, backend="builtin", mfa=None, transcript=None, timeout=None):
-    """The alignment to use and where it came from: --textgrid, a TextGrid beside the audio, or an aligner."""
-    from voice_desk.align.aligner import align
-    from voice_desk.align.reference import SENTENCE
-    from voice_desk.align.textgrid import find_textgrid_for, read_textgrid
-
-    if textgrid:
-        return read_textgrid(textgrid, recording.duration)
-    beside = find_textgrid_for(recording.path) if recording.path else None
-    if beside is not None:
-        return read_textgrid(beside, recording.duration)
-    return align(recording, backend=backend, transcript=transcript or SENTENCE, mfa=mfa, timeout=timeout)
-
-
-def describe_tiers(alignment) -> str:
-    """Where the phones came from, e.g. 'builtin (approximate)' or a TextGrid's path."""
-    return (alignment.source or "aligner") + (" (approximate)" if alignment.approximate else "")
 
 
 def format_table(table) -> str:
@@ -66,9 +48,11 @@ def check_csv_target(csv, sources) -> None:
 
     from voice_desk.errors import VoiceDeskError
 
+    from voice_desk.audio.load import SUPPORTED_SUFFIXES
+
     target = Path(csv)
     if any(src and target.resolve() == Path(src).resolve() for src in sources) or \
-            target.suffix.lower() in (".wav", ".flac", ".ogg", ".nsp", ".textgrid"):
+            target.suffix.lower() in (*SUPPORTED_SUFFIXES, ".textgrid"):
         raise VoiceDeskError("--csv would replace a recording or a TextGrid; it was left as it is.", path=target,
                              hint="Give the table a name ending in .csv.")
     if target.is_dir():
@@ -80,12 +64,13 @@ def check_csv_target(csv, sources) -> None:
 
 def run(args) -> int:
     from voice_desk.analysis.phone_relevance import relevance_table, write_csv
-    from voice_desk.audio.load import load_recording
-    from voice_desk.model.quiet import quiet_libraries
     from voice_desk.errors import VoiceDeskError
     from voice_desk.model.bundle import load_model
     from voice_desk.model.card import DEFAULT_BASE
     from voice_desk.model.engine import Engine
+    from voice_desk.model.quiet import quiet_libraries
+    from voice_desk.session.opening import open_recording
+    from voice_desk.session.tiers import source_id
 
     models = args.models or [DEFAULT_BASE]
     if len(models) > 2:
@@ -94,25 +79,25 @@ def run(args) -> int:
         raise VoiceDeskError("--discard-ratio must be at least 0 and below 1.")
     if args.csv:
         check_csv_target(args.csv, (args.audio, args.textgrid))
-    recording = load_recording(args.audio)
-    alignment = phones_for(recording, args.textgrid, args.backend, args.mfa, args.transcript, args.timeout)
-    if not alignment.spoken_phones():
-        raise VoiceDeskError("the alignment has no phones.", path=args.audio,
-                             hint=" ".join(alignment.warnings) or "Check the TextGrid's phones tier.")
+    opened = open_recording(args.audio, args.textgrid, backend=args.backend, transcript=args.transcript,
+                            mfa=args.mfa, timeout=args.timeout)
+    recording, alignment = opened.recording, opened.tiers.alignment
+    if not opened.tiers.has_phones:
+        raise VoiceDeskError(opened.tiers.summary(), path=args.audio,
+                             hint=" ".join(opened.tiers.all_warnings()) or "Check the TextGrid's phones tier.")
     quiet_libraries()
     explanations = {}
     for name in models:
         engine = Engine(load_model(name, device=args.device))
         explanations[name] = engine.explain(recording, head_fusion=args.head_fusion, discard_ratio=args.discard_ratio)
     table, notes = relevance_table(explanations, alignment.phones, words=alignment.words)
-    quality = alignment.quality()
-    print(f"phones from {alignment.source or 'aligner'}" + (f" ({', '.join(quality)})" if quality else ""))
-    for warning in recording.warnings + alignment.warnings + notes:
+    print(opened.tiers.summary())
+    for warning in opened.warnings() + notes:
         print(f"warning: {warning}")
     print(format_table(table))
     if args.csv:
         try:
-            path = write_csv(table, args.csv, file=str(args.audio), tiers=describe_tiers(alignment),
+            path = write_csv(table, args.csv, file=str(args.audio), tiers=source_id(alignment),
                              tiers_confidence=alignment.confidence)
         except OSError as exc:
             raise VoiceDeskError(f"the table could not be written ({exc.strerror or exc}).", path=args.csv,

@@ -34,11 +34,8 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     import sys
 
-    from voice_desk.model.quiet import quiet_libraries
     from voice_desk.errors import VoiceDeskError
     from voice_desk.train.progress import JsonLines, TextBar
-    from voice_desk.train.recipe import load_recipe
-    from voice_desk.train.runner import run_training
 
     if args.progress_json:
         # stdout carries only our JSON lines; anything a library prints goes to stderr.
@@ -47,15 +44,7 @@ def run(args) -> int:
     else:
         report = TextBar(sys.stderr)
     try:
-        overrides = list(args.overrides)
-        if args.device:
-            overrides.append(f"device={args.device}")
-        recipe = load_recipe(args.recipe, overrides)
-        if args.download:
-            download(args, report)
-        quiet_libraries()
-        run_training(recipe, args.data, args.out, args.split_file, report=report, overwrite=args.overwrite,
-                     restart=args.restart)
+        train(args, report)
     except VoiceDeskError as exc:
         if args.progress_json:
             report({"event": "error", "message": str(exc)})
@@ -65,6 +54,25 @@ def run(args) -> int:
             report({"event": "error", "message": "training was interrupted; run it again to resume"})
         raise
     return 0
+
+
+def train(args, report, cancelled=None):
+    """What `voice-desk train` does with parsed ``args``, each progress event to ``report``; the
+    wizard's training process (:mod:`voice_desk.train.child`) runs this very function.
+    Returns the bundle folder."""
+    from voice_desk.model.quiet import quiet_libraries
+    from voice_desk.train.recipe import load_recipe
+    from voice_desk.train.runner import run_training
+
+    overrides = list(args.overrides)
+    if args.device:
+        overrides.append(f"device={args.device}")
+    recipe = load_recipe(args.recipe, overrides)
+    if args.download:
+        download(args, report)
+    quiet_libraries()
+    return run_training(recipe, args.data, args.out, args.split_file, report=report, cancelled=cancelled,
+                        overwrite=args.overwrite, restart=args.restart)
 
 
 def download(args, report) -> None:

@@ -1,4 +1,4 @@
-"""Starting the window: ``main(argv)`` for ``voice-desk gui``.
+"""Starting the window: :func:`run` for ``voice-desk gui`` (:mod:`voice_desk.commands.gui`).
 
 The window is shown before anything heavy is imported; torch and transformers load in the
 workers when a model first runs. ``--screenshot`` waits until every requested job has
@@ -7,20 +7,11 @@ finished, writes the window as a PNG and exits.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 
 SCREENSHOT_TIMEOUT_S = 600.0
 SCREENSHOT_SIZE = (1280, 800)
-
-
-def build_parser() -> argparse.ArgumentParser:
-    from voice_desk.commands.gui import add_arguments
-
-    parser = argparse.ArgumentParser(prog="voice-desk gui")
-    add_arguments(parser)
-    return parser
 
 
 def application():
@@ -48,7 +39,7 @@ def start_window(audio: str | None = None, models: list[str] | None = None, text
     window.show()
     _report_unexpected_errors(window)
     if audio:
-        window.open_file(audio, textgrid=textgrid)
+        window.opening.open_file(audio, textgrid=textgrid)
     if screenshot:
         _arm_screenshot(window, screenshot, expect_file=bool(audio))
     return window
@@ -83,7 +74,7 @@ def _arm_screenshot(window, path: str, expect_file: bool) -> None:
     state = {"idle_ticks": 0}
 
     def tick():
-        ready = not window.is_busy() and (not expect_file or window.recording is not None or window.last_message)
+        ready = not window.is_busy() and (not expect_file or window.session.recording is not None or window.last_message)
         state["idle_ticks"] = state["idle_ticks"] + 1 if ready else 0
         timed_out = time.monotonic() - began > SCREENSHOT_TIMEOUT_S
         if state["idle_ticks"] >= 3 or timed_out:
@@ -98,7 +89,7 @@ def _arm_screenshot(window, path: str, expect_file: bool) -> None:
             if timed_out:
                 print(f"voice-desk: the work was not finished after {SCREENSHOT_TIMEOUT_S:.0f} s; the picture "
                       "shows the window as it was.", file=sys.stderr)
-            opened = not expect_file or window.recording is not None
+            opened = not expect_file or window.session.recording is not None
             window.close()
             QApplication.instance().exit(0 if ok and opened and not timed_out else 2)
 
@@ -106,11 +97,6 @@ def _arm_screenshot(window, path: str, expect_file: bool) -> None:
     timer.setInterval(100)
     timer.timeout.connect(tick)
     timer.start()
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return run(args)
 
 
 def run(args) -> int:

@@ -98,3 +98,40 @@ class PlaybackControl(QObject):
         if self._player is not None:
             self.view_range.set_cursor(self._player.position_s)
         self.state_changed.emit(False)
+
+
+class PlaybackController(PlaybackControl):
+    """The Play menu's actions over :class:`PlaybackControl`, following the recording shown."""
+
+    def __init__(self, window, player=None):
+        super().__init__(window.view_range, player, window)
+        from voice_desk.ui.actions import make_action
+
+        self.window, self.session = window, window.session
+        a = lambda *args, **kw: make_action(window, *args, **kw)  # noqa: E731
+        self.toggle_action = a("Play / stop", lambda: self._play(self.toggle), "Space",
+                               tip="Play the selection (or the visible part); Space again stops")
+        self.play_all_action = a("Play all", lambda: self._play(self.play_all))
+        self.play_selection_action = a("Play selection", lambda: self._play(self.play_selection))
+        self.play_visible_action = a("Play visible part", lambda: self._play(self.play_visible))
+        self.stop_action = a("Stop", self.stop, "Esc")
+        self.session.recording_changed.connect(self._recording_changed)
+
+    def actions(self) -> list:
+        return [self.toggle_action, self.play_all_action, self.play_selection_action, self.play_visible_action,
+                self.stop_action]
+
+    def _recording_changed(self) -> None:
+        rec = self.session.recording
+        self.set_recording(rec.samples, rec.sample_rate)
+
+    def _play(self, start) -> None:
+        from voice_desk.errors import VoiceDeskError
+
+        if self.session.recording is None:
+            self.window.status("Nothing to play yet: open or record a recording first.", 8000)
+            return
+        try:
+            start()
+        except VoiceDeskError as exc:
+            self.window.show_error(exc, "Cannot play")

@@ -97,7 +97,12 @@ class TimePlot(pg.PlotWidget):
         view_range.selection_changed.connect(self._follow_selection)
         view_range.cursor_changed.connect(self._follow_cursor)
         self.scene().sigMouseMoved.connect(self._mouse_moved)
-        self._follow_visible(view_range.start, view_range.end)
+        self.follow_view_range()
+
+    def follow_view_range(self) -> None:
+        """Show the view range's visible part and selection now (a view added later catches up)."""
+        self._follow_visible(self.view_range.start, self.view_range.end)
+        self._follow_selection(self.view_range.selection)
 
     def x_range(self) -> tuple[float, float]:
         (x0, x1), _ = self.box.viewRange()

@@ -101,6 +101,12 @@ class VerdictPanel(QWidget):
                        self.true_label):
             widget.installEventFilter(self._keep_space)
 
+    def set_true_label(self, label: str | None) -> None:
+        """Show ``label`` ('healthy', 'pathological'; None: 'unknown') without sending ``true_label_changed``."""
+        self.true_label.blockSignals(True)
+        self.true_label.setCurrentText(label or "unknown")
+        self.true_label.blockSignals(False)
+
     # --- models ----------------------------------------------------------------------------
     def set_models(self, entries: list[ModelEntry], chosen: set[str]) -> None:
         self.model_list.blockSignals(True)

@@ -1,24 +1,26 @@
 """Training wizard, page 3: the recipe with editable fields, the device, a time estimate
-measured on this computer and, for fine-tuning on a CPU, the exact command for a GPU machine."""
+measured on this computer and, for fine-tuning on a CPU, the exact command for a GPU machine.
+
+The device and the speed are found by the training process (:class:`TrainingChild`), never
+here: importing torch would freeze the window for seconds. The probe starts when the page
+opens; "Measure speed on this computer" runs it again."""
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWizardPage)
 
-from voice_desk.ui.wizard.messages import BackgroundJob, error_html
-
-if TYPE_CHECKING:  # pragma: no cover
-    from voice_desk.ui.wizard.wizard import TrainingWizard
+from voice_desk.ui.wizard.draft import TrainingDraft
+from voice_desk.ui.wizard.messages import error_html, message_of
+from voice_desk.ui.wizard.training_child import TrainingChild
 
 #: Set on the data and split pages (the split is made there and passed as a file), not here.
 DATA_KEYS = ("diagnosis_map", "multi_diagnosis_rule", "exclude_singers", "exclude_known_bad", "diagnosis_override",
              "pathologies", "split_fractions", "split_seed", "stratify_gender")
+DEVICE_NAMES = {"cuda": "a CUDA GPU", "mps": "Apple GPU (MPS)", "cpu": "the CPU (no GPU found)"}
 
 
 def _duration(seconds: float) -> str:
@@ -30,9 +32,12 @@ def _duration(seconds: float) -> str:
 
 
 class ConfigPage(QWizardPage):
-    def __init__(self, wizard: "TrainingWizard"):
+    """Reads the draft's data and split; writes ``recipe_name``, ``overrides``, ``model_name``
+    and the ``device`` the training process found."""
+
+    def __init__(self, draft: TrainingDraft, training: TrainingChild):
         super().__init__()
-        self.w = wizard
+        self.draft, self.training = draft, training
         self.setTitle("Configuration")
         self.setSubTitle("Either study recipe; every value can be changed.")
         layout = QVBoxLayout(self)
@@ -41,6 +46,7 @@ class ConfigPage(QWizardPage):
         self.recipe_combo.addItems(["ast_freeze", "ast_finetuned"])
         self.recipe_combo.currentTextChanged.connect(self._fill)
         self.name_edit = QLineEdit()
+        self.name_edit.textChanged.connect(self._name_changed)
         form.addRow("recipe", self.recipe_combo)
         form.addRow("model name", self.name_edit)
         layout.addLayout(form)
@@ -69,17 +75,12 @@ class ConfigPage(QWizardPage):
         self.per_clip_s: float | None = None
         self.per_clip_train_s: float | None = None
         self.cached_clips = 0
+        self._probe = 0     # which probe's speed counts (a changed recipe or a new probe drops older ones)
+        self._measuring = False
 
     def initializePage(self) -> None:
-        from voice_desk.model.device import pick_device
-
-        try:
-            self.device = pick_device(None)
-        except Exception:
-            self.device = "cpu"
-        names = {"cuda": "a CUDA GPU", "mps": "Apple GPU (MPS)", "cpu": "the CPU (no GPU found)"}
-        self.device_label.setText(f"Device found: {names.get(self.device, self.device)}")
         self._fill(self.recipe_combo.currentText())
+        self.measure()
 
     def _fill(self, name: str) -> None:
         from voice_desk.train.recipe import load_recipe
@@ -99,10 +100,13 @@ class ConfigPage(QWizardPage):
             text = str(value).lower() if isinstance(value, bool) else (
                 "[" + ", ".join(map(str, value)) + "]" if isinstance(value, list) else str(value))
             self.table.setItem(r, 1, QTableWidgetItem(text))
-        if self.w.base_model:
-            self.set_value("base_model", self.w.base_model)
+        if self.draft.base_model:
+            self.set_value("base_model", self.draft.base_model)
         self._filling = False
         self.per_clip_s = None
+        self._probe += 1        # a measurement of the other recipe would mislead
+        self._measuring = False
+        self.measure_button.setEnabled(True)
         self._update_estimate()
 
     def set_value(self, key: str, value) -> None:
@@ -128,6 +132,14 @@ class ConfigPage(QWizardPage):
                 out.append(f"{key}={text}")
         return out
 
+    def _name_changed(self, text: str) -> None:
+        self.draft.model_name = text
+
+    def _write_draft(self) -> None:
+        self.draft.recipe_name = self.recipe_combo.currentText()
+        self.draft.overrides = self.overrides()
+        self.draft.model_name = self.name_edit.text()
+
     def validatePage(self) -> bool:
         """Go on only with values training accepts (the reason is shown under the table)."""
         from voice_desk.errors import VoiceDeskError
@@ -137,6 +149,7 @@ class ConfigPage(QWizardPage):
         except VoiceDeskError as exc:
             self.estimate_label.setText(error_html(str(exc)))
             return False
+        self._write_draft()
         return True
 
     def edited_recipe(self):
@@ -144,64 +157,79 @@ class ConfigPage(QWizardPage):
 
         return load_recipe(self.recipe_combo.currentText(), self.overrides())
 
+    # ---------------------------------------------------------------- device and speed
     def measure(self) -> None:
-        recipe = self.edited_recipe()
-        clip = self.w.split.clips(self.w.corpus, "train")[0]
-        clips = list(self.w.corpus.clips)
-        finetune = recipe.configuration == "ast_finetuned"
+        """Ask the training process for the device and the base model's speed on one clip."""
+        from voice_desk.errors import VoiceDeskError
+
+        try:
+            recipe = self.edited_recipe()
+        except VoiceDeskError as exc:
+            self.estimate_label.setText(error_html(str(exc)))
+            return
+        corpus, split = self.draft.corpus, self.draft.split
+        if corpus is None or split is None:
+            return
+        if self.draft.device is None:
+            self.device_label.setText("Device: measuring…")
         self.measure_button.setEnabled(False)
-        self.estimate_label.setText("Measuring one step with the base model…")
-
-        def work(progress):
-            import torch
-
-            from voice_desk.train.base_model import load_base
-            from voice_desk.train.clip_inputs import input_values, load_samples
-
-            model, extractor, _ = load_base(str(recipe["base_model"]))
-            x = torch.from_numpy(input_values([load_samples(clip.path)], extractor))
-            with torch.inference_mode():
-                model(input_values=x)
-                t0 = time.perf_counter()
-                model(input_values=x)
-                forward = time.perf_counter() - t0
-            cached = 0
-            if not finetune and recipe.get("cache_embeddings", True):
-                from voice_desk.train.clip_inputs import file_sha256
-                from voice_desk.train.embedding_cache import EmbeddingCache
-
-                cache = EmbeddingCache(model, extractor, str(recipe["base_model"]))
-                cached = sum(1 for c in clips if cache.path_for(file_sha256(c.path)).is_file())
-            train = None
-            if finetune:
-                model.train()
-                t0 = time.perf_counter()
-                model(input_values=x, labels=torch.tensor([0])).loss.backward()
-                train = time.perf_counter() - t0
-            return forward, train, cached
-
-        self.measure_job = BackgroundJob(work, self)
-        self.measure_job.finished.connect(self._measured)
-        self.measure_job.failed.connect(lambda m: (self.measure_button.setEnabled(True),
-                                                    self.estimate_label.setText(f"Could not measure: {m}")))
-        self.measure_job.start()
-
-    def _measured(self, result) -> None:
-        self.measure_button.setEnabled(True)
-        self.per_clip_s, self.per_clip_train_s, self.cached_clips = result
+        self._measuring = True
+        self._probe += 1
         self._update_estimate()
+        self.training.probe(str(recipe["base_model"]), str(recipe.get("device") or "auto"),
+                            split.clips(corpus, "train")[0].path, [c.path for c in corpus.clips],
+                            fine_tune=recipe.configuration == "ast_finetuned",
+                            cache_embeddings=bool(recipe.get("cache_embeddings", True)), token=self._probe,
+                            on_partial=self._device_found, on_success=self._measured,
+                            on_failure=self._not_measured, on_cancel=self._measure_stopped)
+
+    def _device_found(self, task, part) -> None:
+        device = part.get("device") if isinstance(part, dict) else None
+        if device:
+            self.draft.device = device
+            self.device_label.setText(f"Device found: {DEVICE_NAMES.get(device, device)}")
+            self._update_estimate()
+
+    def _measured(self, task, result: dict) -> None:
+        self._device_found(task, result)
+        if task.token != self._probe:
+            return
+        self._measuring = False
+        self.measure_button.setEnabled(True)
+        self.per_clip_s, self.per_clip_train_s = result["forward_s"], result["train_step_s"]
+        self.cached_clips = result["cached_clips"]
+        self._update_estimate()
+
+    def _not_measured(self, task, exc) -> None:
+        if task.token != self._probe:
+            return
+        self._measuring = False
+        self.measure_button.setEnabled(True)
+        if self.draft.device is None:
+            self.device_label.setText("Device: not found (the measurement failed).")
+        self.estimate_label.setText(error_html(f"Could not measure: {message_of(exc)}"))
+
+    def _measure_stopped(self, task) -> None:
+        if task.token == self._probe:
+            self._measuring = False
+            self.measure_button.setEnabled(True)
+            self._update_estimate()
+            if self.draft.device is None:
+                self.device_label.setText("Device: not measured (stopped).")
 
     def _update_estimate(self) -> None:
         from voice_desk.errors import VoiceDeskError
 
         if self._filling or self.recipe is None:
             return
+        self._write_draft()
         try:
             recipe = self.edited_recipe()
         except VoiceDeskError as exc:
             self.estimate_label.setText(error_html(str(exc)))
             return
-        counts = self.w.split.counts(self.w.corpus) if self.w.split else None
+        split = self.draft.split
+        counts = split.counts(self.draft.corpus) if split is not None else None
         n_train = counts["train"]["clips"] if counts else 0
         n_all = sum(c["clips"] for c in counts.values()) if counts else 0
         epochs = int(recipe["num_train_epochs"])
@@ -220,11 +248,13 @@ class ConfigPage(QWizardPage):
                         f"{self.per_clip_s:.2f} s per clip for evaluation. Estimate: {_duration(per_epoch)} per "
                         f"epoch, up to {_duration(per_epoch * epochs)} for {epochs} epochs (early stopping may end "
                         f"sooner).")
+        elif self._measuring:
+            text = "Measuring one step with the base model…"
         else:
             text = "Press 'Measure speed' for an estimate measured on this computer."
         self.estimate_label.setText(text)
-        if recipe.configuration == "ast_finetuned" and getattr(self, "device", "cpu") == "cpu":
-            command = self.w.command_line(recipe.configuration, self.overrides(), for_gpu=True)
+        if recipe.configuration == "ast_finetuned" and self.draft.device == "cpu" and split is not None:
+            command = self.draft.command_line(for_gpu=True)
             self.advice.setPlainText(
                 "Fine-tuning the full AST on a CPU takes days (about 37 s per step of 8 clips on 2 cores). "
                 "Run it on a GPU machine: copy the data folder and the split file named after --split (so the "

@@ -4,18 +4,15 @@ resumable) or a CSV manifest; counts by label, group and gender, and what was le
 from __future__ import annotations
 
 import html
-import threading
-from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComboBox, QFileDialog, QFormLayout,
                                QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QProgressBar, QPushButton,
                                QRadioButton, QVBoxLayout, QWizardPage)
 
-from voice_desk.ui.wizard.messages import BackgroundJob, error_html
-
-if TYPE_CHECKING:  # pragma: no cover
-    from voice_desk.ui.wizard.wizard import TrainingWizard
+from voice_desk.ui.tasks import TaskRunner
+from voice_desk.ui.wizard.draft import TrainingDraft
+from voice_desk.ui.wizard.messages import error_html, message_of
 
 
 def _fmt_counts(counter: dict) -> str:
@@ -23,9 +20,11 @@ def _fmt_counts(counter: dict) -> str:
 
 
 class DataPage(QWizardPage):
-    def __init__(self, wizard: "TrainingWizard"):
+    """Writes ``data_spec``, ``data_settings`` and ``corpus`` into the draft."""
+
+    def __init__(self, draft: TrainingDraft):
         super().__init__()
-        self.w = wizard
+        self.draft = draft
         self.setTitle("Training data")
         self.setSubTitle("The Saarbruecken Voice Database (a local copy, or download it), or your own recordings "
                          "listed in a CSV file (path, label, speaker, gender, optional group).")
@@ -78,8 +77,10 @@ class DataPage(QWizardPage):
         self.counts_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.counts_label)
         layout.addWidget(self._download_box())
-        self.job: BackgroundJob | None = None
-        self._stop_download: threading.Event | None = None
+        # reading and downloading run side by side (a download may take hours)
+        self.tasks = TaskRunner(2, self)
+        self._reading = 0       # which reading counts: a later Read data replaces an earlier one
+        self._download = None
 
     def _download_box(self) -> QGroupBox:
         box = QGroupBox("Download the Saarbruecken Voice Database (needs internet; resumes where it stopped)")
@@ -135,28 +136,30 @@ class DataPage(QWizardPage):
         from voice_desk.data.source import load_corpus
 
         spec, settings = self.data_spec(), self.data_settings()
-        self.w.corpus = None
+        self.draft.corpus = None
         self.completeChanged.emit()
         self.counts_label.setText("Reading the data… (the first time, sbvoicedb indexes the SVD copy)")
         self.load_button.setEnabled(False)
 
-        def work(progress):
-            return load_corpus(spec, diagnosis_map=settings["diagnosis_map"],
-                               diagnosis_override=settings["diagnosis_override"] or None,
-                               multi_diagnosis_rule=settings["multi_diagnosis_rule"],
-                               exclude_singers=settings["exclude_singers"],
-                               exclude_known_bad=settings["exclude_known_bad"])
+        def read(state):
+            corpus = load_corpus(spec, diagnosis_map=settings["diagnosis_map"],
+                                 diagnosis_override=settings["diagnosis_override"] or None,
+                                 multi_diagnosis_rule=settings["multi_diagnosis_rule"],
+                                 exclude_singers=settings["exclude_singers"],
+                                 exclude_known_bad=settings["exclude_known_bad"])
+            # what the corpus was read with: training gets the same, even when a field was
+            # edited while it was read
+            return corpus, spec, settings
 
-        self.job = BackgroundJob(work, self)
-        self.job.finished.connect(lambda corpus: self._loaded(corpus, spec, settings))
-        self.job.failed.connect(self._failed)
-        self.job.start()
+        self._reading += 1
+        self.tasks.submit("read", read, self._reading, on_success=self._loaded, on_failure=self._failed)
 
-    def _loaded(self, corpus, spec: str, settings: dict) -> None:
-        """``spec`` and ``settings``: what the corpus was read with (training gets the same, even
-        when a field was edited while it was read)."""
+    def _loaded(self, task, result) -> None:
+        if task.token != self._reading:
+            return
+        corpus, spec, settings = result
         self.load_button.setEnabled(True)
-        self.w.corpus, self.w.data_spec, self.w.data_settings = corpus, spec, settings
+        self.draft.corpus, self.draft.data_spec, self.draft.data_settings = corpus, spec, settings
         c = corpus.counts()
         excluded = "".join(f"<br>&nbsp;&nbsp;{html.escape(line, quote=False)}" for line in corpus.excluded_summary())
         self.counts_label.setText(
@@ -167,12 +170,14 @@ class DataPage(QWizardPage):
             + f"<br>gender — {_fmt_counts(c['gender'])}<br>left out: {sum(c['excluded'].values())}{excluded}")
         self.completeChanged.emit()
 
-    def _failed(self, message: str) -> None:
+    def _failed(self, task, exc) -> None:
+        if task.token != self._reading:
+            return
         self.load_button.setEnabled(True)
-        self.counts_label.setText(error_html(message))
+        self.counts_label.setText(error_html(message_of(exc)))
 
     def download(self) -> None:
-        from voice_desk.data.svd_download import DownloadCancelled, download_svd
+        from voice_desk.data.svd_download import download_svd
 
         folder = self.download_folder.text().strip()
         if not folder:
@@ -182,22 +187,16 @@ class DataPage(QWizardPage):
         self.download_button.setEnabled(False)
         self.stop_download_button.setEnabled(True)
         self.download_status.setText("Contacting Zenodo…")
-        stop = self._stop_download = threading.Event()
 
-        def work(progress):
-            try:
-                return download_svd(folder, names, progress=lambda name, done, total: progress((name, done, total)),
-                                    cancelled=stop.is_set)
-            except DownloadCancelled:
-                return None
+        def fetch(state):   # Stop: DownloadCancelled (a TaskCancelled) at the next block
+            return download_svd(folder, names, cancelled=state.is_cancelled,
+                                progress=lambda name, done, total: state.set_partial_result((name, done, total)))
 
-        self.download_job = BackgroundJob(work, self)
-        self.download_job.progress.connect(self._download_progress)
-        self.download_job.finished.connect(self._downloaded)
-        self.download_job.failed.connect(self._download_failed)
-        self.download_job.start()
+        self._download = self.tasks.submit("download", fetch, on_partial=self._download_progress,
+                                           on_success=self._downloaded, on_failure=self._download_failed,
+                                           on_cancel=self._download_stopped)
 
-    def _download_progress(self, info) -> None:
+    def _download_progress(self, task, info) -> None:
         name, done, total = info
         self.download_progress.setMaximum(max(total, 1))
         self.download_progress.setValue(done)
@@ -205,27 +204,28 @@ class DataPage(QWizardPage):
 
     def stop_download(self) -> None:
         """Stop at the next block; what arrived is kept and the next Download resumes it."""
-        job = getattr(self, "download_job", None)
-        if self._stop_download is not None and job is not None and job.running():
-            self._stop_download.set()
+        if self._download is not None and self._download in self.tasks.running:
+            self._download.cancel()
             self.stop_download_button.setEnabled(False)
             self.download_status.setText("Stopping…")
 
-    def _downloaded(self, folder) -> None:
+    def _download_stopped(self, task) -> None:
         self.download_button.setEnabled(True)
         self.stop_download_button.setEnabled(False)
-        if folder is None:
-            self.download_status.setText("Download stopped. What arrived is kept: Download again to resume.")
-            return
+        self.download_status.setText("Download stopped. What arrived is kept: Download again to resume.")
+
+    def _downloaded(self, task, folder) -> None:
+        self.download_button.setEnabled(True)
+        self.stop_download_button.setEnabled(False)
         self.download_status.setText(f"Downloaded into {folder}.")
         self.svd_radio.setChecked(True)
         self.path_edit.setText(str(folder))
         self.load()
 
-    def _download_failed(self, message: str) -> None:
+    def _download_failed(self, task, exc) -> None:
         self.download_button.setEnabled(True)
         self.stop_download_button.setEnabled(False)
-        self.download_status.setText(error_html(message))
+        self.download_status.setText(error_html(message_of(exc)))
 
     def isComplete(self) -> bool:
-        return self.w.corpus is not None
+        return self.draft.corpus is not None

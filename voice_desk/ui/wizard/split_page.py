@@ -5,23 +5,22 @@ part, one class in train) is explained here and the wizard does not go on."""
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWizardPage)
 
+from voice_desk.ui.wizard.draft import TrainingDraft
 from voice_desk.ui.wizard.messages import error_html
-
-if TYPE_CHECKING:  # pragma: no cover
-    from voice_desk.ui.wizard.wizard import TrainingWizard
 
 
 class SplitPage(QWizardPage):
+    """Reads the draft's ``corpus``, writes its ``split``."""
+
     COLUMNS = ("clips", "speakers", "healthy", "pathological", "organic", "functional", "other", "male", "female")
 
-    def __init__(self, wizard: "TrainingWizard"):
+    def __init__(self, draft: TrainingDraft):
         super().__init__()
-        self.w = wizard
+        self.draft = draft
         self.setTitle("Split")
         self.setSubTitle("Train / dev / test, stratified by label (and gender), and speaker-disjoint: every "
                          "speaker's recordings stay in one part. The study: 80 / 10 / 10. Saved next to the model.")
@@ -66,12 +65,13 @@ class SplitPage(QWizardPage):
         from voice_desk.errors import VoiceDeskError
         from voice_desk.train.prepare import Prepared, check_trainable
 
-        if self.w.corpus is None:
+        corpus = self.draft.corpus
+        if corpus is None:
             return
         self.train_label.setText(f"train {round(100 * self.fractions()[0])} %")
-        self.w.split = make_split(self.w.corpus, self.fractions(), seed=self.seed.value(),
-                                  stratify_gender=self.gender_box.isChecked())
-        counts = self.w.split.counts(self.w.corpus)
+        split = self.draft.split = make_split(corpus, self.fractions(), seed=self.seed.value(),
+                                              stratify_gender=self.gender_box.isChecked())
+        counts = split.counts(corpus)
         for r, part in enumerate(("train", "dev", "test")):
             c = counts[part]
             values = [c["clips"], c["speakers"], *(c["label"].get(k, 0) for k in ("healthy", "pathological")),
@@ -80,16 +80,16 @@ class SplitPage(QWizardPage):
             for col, value in enumerate(values):
                 self.table.setItem(r, col, QTableWidgetItem(str(value)))
         try:
-            check_trainable(Prepared(self.w.corpus, self.w.split))
+            check_trainable(Prepared(corpus, split))
             self.problem = ""
         except VoiceDeskError as exc:  # its hint speaks of --set: say what to do on this page
             self.problem = f"{exc.problem[0].upper()}{exc.problem[1:]} Change the dev / test shares or the seed " \
                            "above, or add recordings."
-        notes = [html.escape(n, quote=False) for n in self.w.split.notes]
+        notes = [html.escape(n, quote=False) for n in split.notes]
         if self.problem:
             notes.insert(0, error_html(self.problem))
         self.notes.setText("<br>".join(notes))
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:
-        return self.w.split is not None and not self.problem
+        return self.draft.split is not None and not self.problem

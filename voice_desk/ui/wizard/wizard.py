@@ -4,12 +4,15 @@ Pages: data (SVD folder, download or CSV manifest; counts and exclusions) → sp
 seed, counts per part) → configuration (recipe fields, device, a time estimate measured on this machine,
 GPU advice for fine-tuning on a CPU) → training (a separate process; live loss and dev UAR,
 progress, cancel, resume) → results (UAR, AUC, confusion matrix, ROC; "Use this model").
-All work runs off the UI thread or in the training subprocess.
+
+The pages share one :class:`TrainingDraft` (each reads what the pages before it chose and
+writes its own part). Reading and downloading data run as tasks in a thread pool; the device,
+the speed probe and training run in the training process (:class:`TrainingChild`), so the
+window's process never imports torch.
 """
 
 from __future__ import annotations
 
-import shlex
 import sys
 from pathlib import Path
 
@@ -18,16 +21,22 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QV
 
 from voice_desk.ui.wizard.config_page import ConfigPage
 from voice_desk.ui.wizard.data_page import DataPage
+from voice_desk.ui.wizard.draft import TrainingDraft
 from voice_desk.ui.wizard.messages import error_html
 from voice_desk.ui.wizard.plots import ConfusionTable, CurvesView, RocView
-from voice_desk.ui.wizard.training_process import TrainingProcess
 from voice_desk.ui.wizard.split_page import SplitPage
+from voice_desk.ui.wizard.training_child import TrainingChild
 
 
 class TrainPage(QWizardPage):
-    def __init__(self, wizard: "TrainingWizard"):
+    """Runs the draft's training in the training process; writes ``bundle`` and ``result_event``."""
+
+    #: the training ended: '' when the model was saved, else the message shown
+    ended = Signal(str)
+
+    def __init__(self, draft: TrainingDraft, training: TrainingChild):
         super().__init__()
-        self.w = wizard
+        self.draft = draft
         self.setTitle("Training")
         self.setSubTitle("Training runs in a separate process; the window stays responsive.")
         layout = QVBoxLayout(self)
@@ -49,7 +58,7 @@ class TrainPage(QWizardPage):
         layout.addWidget(self.status)
         self.curves = CurvesView()
         layout.addWidget(self.curves, 1)
-        self.process = TrainingProcess(self)
+        self.process = training
         self.process.event.connect(self.on_event)
         self.process.ended.connect(self.on_ended)
         self._buttons(running=False, resumable=False)
@@ -60,15 +69,13 @@ class TrainPage(QWizardPage):
         self.resume_button.setEnabled(resumable and not running)
 
     def start(self, resume: bool = False) -> None:
-        self.w.bundle = None
-        self.w.result_event = None
+        self.draft.bundle = None
+        self.draft.result_event = None
         if not resume:
             self.curves.clear_data()
-        config = self.w.config_page
-        arguments = self.w.arguments(config.recipe_combo.currentText(), config.overrides())
         # Start begins afresh (an interrupted run's checkpoints in the folder are discarded);
         # Resume continues it (last checkpoint; the embedding cache serves ast_freeze either way).
-        self.process.start(arguments + ([] if resume else ["--restart"]))
+        self.process.train(self.draft.arguments() + ([] if resume else ["--restart"]))
         self.status.setText("Starting the training process…")
         self._buttons(running=True, resumable=False)
         self.completeChanged.emit()
@@ -91,29 +98,35 @@ class TrainPage(QWizardPage):
         elif kind == "eval":
             self.status.setText(f"epoch {event['epoch']}: dev UAR {event['dev_uar']:.3f}")
         elif kind == "done":
-            self.w.bundle = event["bundle"]
-            self.w.result_event = event
+            self.draft.bundle = event["bundle"]
+            self.draft.result_event = event
 
-    def on_ended(self, code: int, message: str) -> None:
-        done = self.w.bundle is not None
+    def on_ended(self, message: str) -> None:
+        done = self.draft.bundle is not None and not message
         self._buttons(running=False, resumable=not done)
         if done:
-            self.status.setText(f"Finished: {self.w.bundle}")
+            self.status.setText(f"Finished: {self.draft.bundle}")
         else:
+            self.draft.bundle = None
             self.status.setText(error_html(message))
         self.completeChanged.emit()
+        self.ended.emit(message)
 
     def isComplete(self) -> bool:
-        return self.w.bundle is not None and not self.process.running()
+        return self.draft.bundle is not None and not self.process.running()
 
     def cleanupPage(self) -> None:
         self.process.cancel()
 
 
 class ResultsPage(QWizardPage):
-    def __init__(self, wizard: "TrainingWizard"):
+    """Shows the draft's trained ``bundle``; "Use this model" emits ``chosen(bundle folder)``."""
+
+    chosen = Signal(str)
+
+    def __init__(self, draft: TrainingDraft):
         super().__init__()
-        self.w = wizard
+        self.draft = draft
         self.setTitle("Results on the test part")
         layout = QVBoxLayout(self)
         self.summary = QLabel("")
@@ -132,21 +145,20 @@ class ResultsPage(QWizardPage):
     def initializePage(self) -> None:
         from voice_desk.model.card import ModelCard
 
-        card = ModelCard.load(self.w.bundle)
+        card = ModelCard.load(self.draft.bundle)
         test = card.metrics["test"]
         genders = "; ".join(f"{g}: UAR {m['uar']}, AUC {m['auc']} (n={m['n']})"
                             for g, m in test.get("per_gender", {}).items())
         self.summary.setText(f"<b>UAR {test['uar']:.3f} &nbsp; AUC "
                              f"{'n/a' if test['auc'] is None else format(test['auc'], '.3f')}</b> on {test['n']} "
                              f"test recordings ({card.configuration}).<br>By gender — {genders}<br>"
-                             f"Saved in {self.w.bundle}")
+                             f"Saved in {self.draft.bundle}")
         self.confusion.set_matrix(test["confusion_matrix"])
         self.roc.set_roc(test["roc"]["fpr"], test["roc"]["tpr"],
                          {g: m["roc"] for g, m in test.get("per_gender", {}).items() if "roc" in m})
 
     def use(self) -> None:
-        self.w.model_ready.emit(str(self.w.bundle))
-        self.w.accept()
+        self.chosen.emit(str(self.draft.bundle))
 
 
 class TrainingWizard(QWizard):
@@ -161,60 +173,25 @@ class TrainingWizard(QWizard):
         self.setWindowTitle("Train a model")
         self.models_folder = Path(models_folder) if models_folder else models_dir()
         self.base_model = base_model
-        self.corpus = None
-        self.split = None
-        self.data_spec = ""
-        self.data_settings: dict = {}
-        self.bundle: str | None = None
-        self.result_event: dict | None = None
-        self.data_page = DataPage(self)
-        self.split_page = SplitPage(self)
-        self.config_page = ConfigPage(self)
-        self.train_page = TrainPage(self)
-        self.results_page = ResultsPage(self)
+        self.draft = TrainingDraft(self.models_folder, base_model)
+        self.training = TrainingChild(self)
+        self.data_page = DataPage(self.draft)
+        self.split_page = SplitPage(self.draft)
+        self.config_page = ConfigPage(self.draft, self.training)
+        self.train_page = TrainPage(self.draft, self.training)
+        self.results_page = ResultsPage(self.draft)
+        self.results_page.chosen.connect(self._use)
         for page in (self.data_page, self.split_page, self.config_page, self.train_page, self.results_page):
             self.addPage(page)
         self.resize(900, 700)
 
-    def out_folder(self) -> Path:
-        return self.models_folder / (self.config_page.name_edit.text().strip() or "model")
-
-    def split_file(self) -> Path:
-        from voice_desk.paths import cache_dir
-
-        folder = cache_dir() / "wizard-splits" / self.out_folder().name
-        self.split.save(folder, self.corpus)
-        return folder / "split.csv"
-
-    def _data_overrides(self) -> list[str]:
-        out = []
-        for key, value in self.data_settings.items():
-            if key == "diagnosis_override" and not value:
-                continue
-            out.append(f"{key}={str(value).lower() if isinstance(value, bool) else value}")
-        out.append(f"split_seed={self.split.seed}")
-        out.append("split_fractions=[" + ",".join(f"{f:g}" for f in self.split.fractions) + "]")
-        out.append(f"stratify_gender={str(self.split.stratify_gender).lower()}")
-        return out
-
-    def arguments(self, configuration: str, overrides: list[str]) -> list[str]:
-        args = ["--recipe", configuration, "--data", self.data_spec, "--out", str(self.out_folder()),
-                "--split", str(self.split_file())]
-        for value in self._data_overrides() + overrides:
-            args += ["--set", value]
-        return args
-
-    def command_line(self, configuration: str, overrides: list[str], for_gpu: bool = False) -> str:
-        """The exact command that runs this training (for a GPU machine: same data, same split)."""
-        args = self.arguments(configuration, overrides)
-        args[args.index("--recipe") + 1] = f"training/{configuration}.toml"
-        if for_gpu:
-            args += ["--device", "cuda"]
-        return "voice-desk train " + " ".join(shlex.quote(a) for a in args)
+    def _use(self, bundle: str) -> None:
+        self.model_ready.emit(bundle)
+        self.accept()
 
     def done(self, result: int) -> None:
-        """Closing the wizard stops its training process and any download."""
-        self.train_page.process.cancel()
+        """Closing the wizard stops its training process (and a speed probe) and any download."""
+        self.training.stop()
         self.data_page.stop_download()
         super().done(result)
 

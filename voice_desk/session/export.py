@@ -1,0 +1,50 @@
+"""One recording's results as JSON and CSV (the window's File → Export results and
+``voice-desk assess --out``): probabilities, per-phone relevance, the tiers' source, the true
+label and agreement case, model ids and the file's SHA-256."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from voice_desk.errors import VoiceDeskError
+from voice_desk.session.assessment import Assessment, known_label
+from voice_desk.session.tiers import source_id
+
+
+def phone_rows(explanation, alignment):
+    """Per-phone relevance of one model's map over ``alignment``'s phones ([] without tiers)."""
+    from voice_desk.analysis.phone_relevance import phone_relevance
+
+    if alignment is None or explanation is None:
+        return []
+    return phone_relevance(explanation.frame_relevance, explanation.frame_shift, alignment.phones)
+
+
+def results_record(recording, alignment, assessment: Assessment) -> dict:
+    from voice_desk.analysis.results_export import ModelResult, results_record as record
+
+    if recording is None or not assessment.explanations:
+        raise VoiceDeskError("There are no results to export yet.",
+                             hint="Open a recording and run a model first (Assess & explain).")
+    rows = [ModelResult(model_id=path, name=entry.name, configuration=entry.configuration,
+                        card_summary=entry.summary, prediction=assessment.explanations[path].prediction.to_record(),
+                        phones=phone_rows(assessment.explanations[path], alignment))
+            for path, entry in assessment.entries.items() if path in assessment.explanations]
+    return record(str(recording.path or recording.name), recording.sha256(), recording.duration, rows,
+                  tiers_source=source_id(alignment), true_label=known_label(assessment.true_label),
+                  agreement_case=assessment.agreement_case())
+
+
+def export_results(recording, alignment, assessment: Assessment, json_path: str | Path) -> tuple[Path, Path]:
+    """Write ``NAME.json`` and ``NAME.csv`` beside it; returns both paths."""
+    from voice_desk.analysis.results_export import write_csv, write_json
+
+    record = results_record(recording, alignment, assessment)
+    json_path = Path(json_path)
+    if json_path.suffix.lower() != ".json":
+        json_path = json_path.with_suffix(".json")
+    try:
+        return write_json(record, json_path), write_csv(record, json_path.with_suffix(".csv"))
+    except OSError as exc:
+        raise VoiceDeskError(f"the results cannot be written there ({exc.strerror or exc}).",
+                             path=json_path, hint="Choose another folder.") from exc

@@ -1,0 +1,243 @@
+"""Where the model looked: the relevance overlay on the spectrogram, its rendering (the study's
+colours or a heat map, drawn by :mod:`voice_desk.model.relevance_image`, the same as
+``voice-desk explain --png``), its opacity and model, each model's map side by side, and the
+per-phone relevance chart."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QSlider, QVBoxLayout, QWidget
+
+from voice_desk.model.relevance_image import relevance_rgba
+from voice_desk.session.export import phone_rows
+from voice_desk.ui import settings as stored
+from voice_desk.ui.actions import make_action
+from voice_desk.ui.widgets.phone_chart import PhoneChart
+from voice_desk.ui.widgets.relevance_legend import RelevanceLegend
+from voice_desk.ui.widgets.spectrogram_view import SpectrogramView
+
+RENDERINGS = (("study", "Study: hue = relevance, brightness = power", "Study colours"),
+              ("heat", "Heat map over the grey spectrogram", "Heat map"))
+
+
+class RelevanceController(QObject):
+    def __init__(self, window, spectrogram_view: SpectrogramView):
+        super().__init__(window)
+        self.window, self.session, self.view = window, window.session, spectrogram_view
+        a = lambda *args, **kw: make_action(window, *args, **kw)  # noqa: E731
+        self.overlay_action = a("Relevance &overlay", self._overlay_toggled, "Ctrl+R", checkable=True,
+                                tip="Show where the model looked (Ctrl+R)")
+        self.overlay_action.setIconText("Relevance")
+        self.side_by_side_action = a("Side by side: ast_freeze and ast_finetuned", self._side_by_side_toggled,
+                                     "Ctrl+Shift+S", checkable=True,
+                                     tip="Each model's relevance map under the plain spectrogram (Ctrl+Shift+S)")
+        self.side_by_side_action.setIconText("Side by side")
+        self.rendering_group = QActionGroup(self)
+        self.rendering_actions: dict[str, QAction] = {}
+        for key, text, _short in RENDERINGS:
+            action = QAction(text, self, checkable=True)
+            action.setData(key)
+            self.rendering_group.addAction(action)
+            self.rendering_actions[key] = action
+        self.rendering_group.triggered.connect(lambda action: self.set_rendering(action.data()))
+        self.rendering_box = QComboBox()
+        for key, _text, short in RENDERINGS:
+            self.rendering_box.addItem(short, key)
+        self.rendering_box.setToolTip("Relevance rendering")
+        self.rendering_box.currentIndexChanged.connect(lambda i: self.set_rendering(self.rendering_box.itemData(i)))
+        self.legend = RelevanceLegend()
+        self.opacity_slider = QSlider(Qt.Orientation.Horizontal)
+        self.opacity_slider.setRange(0, 100)
+        self.opacity_slider.setFixedWidth(90)
+        self.opacity_slider.setToolTip("Overlay opacity")
+        self.opacity_slider.valueChanged.connect(lambda v: self.view.set_opacity(v / 100))
+        self.model_box = QComboBox()
+        self.model_box.setMinimumContentsLength(14)
+        self.model_box.setToolTip("Whose relevance the overlay and the phone chart show")
+        self.model_box.currentIndexChanged.connect(lambda _i: self.update())
+        # each model's map under the plain spectrogram (side by side)
+        self.side_container = QWidget()
+        self.side_layout = QVBoxLayout(self.side_container)
+        self.side_layout.setContentsMargins(0, 0, 0, 0)
+        self.side_layout.setSpacing(0)
+        self.side_container.hide()
+        self.side_views: list[SpectrogramView] = []
+        self.phone_chart = PhoneChart()
+        self.phone_chart.phone_clicked.connect(lambda index: self.window.tiers.tier_view.select("phones", index))
+        self.phone_dock = QDockWidget("Per-phone relevance", window)
+        self.phone_dock.setObjectName("phone_dock")
+        self.phone_dock.setWidget(self.phone_chart)
+        s = self.session
+        s.results_changed.connect(self._results_changed)
+        s.models_changed.connect(self._results_changed)
+        for signal in (s.recording_changed, s.spectrogram_changed, s.tiers_changed):
+            signal.connect(self.update)
+
+    def toolbar_items(self, tools) -> None:
+        """The overlay's controls, in the window's toolbar."""
+        tools.addAction(self.overlay_action)
+        tools.addWidget(self.rendering_box)
+        tools.addWidget(self.legend)
+        tools.addWidget(QLabel(" Opacity "))
+        tools.addWidget(self.opacity_slider)
+        tools.addWidget(QLabel(" Model "))
+        tools.addWidget(self.model_box)
+        tools.addAction(self.side_by_side_action)
+
+    def build_menu(self, view_menu) -> None:
+        view_menu.addAction(self.overlay_action)
+        rendering_menu = view_menu.addMenu("Relevance rendering")
+        for action in self.rendering_actions.values():
+            rendering_menu.addAction(action)
+        view_menu.addAction(self.side_by_side_action)
+
+    # ------------------------------------------------------------------ settings
+    def restore_settings(self) -> None:
+        s = stored.app_settings()
+        rendering = str(s.value("overlay/rendering", "study"))
+        self.set_rendering(rendering if rendering in self.rendering_actions else "study")
+        try:
+            opacity = int(s.value("overlay/opacity", 75))
+        except (TypeError, ValueError):
+            opacity = 75
+        self.opacity_slider.setValue(max(0, min(100, opacity)))
+        self.view.set_opacity(self.opacity_slider.value() / 100)
+        self.overlay_action.setChecked(str(s.value("overlay/shown", "true")) == "true")
+
+    def save_settings(self) -> None:
+        s = stored.app_settings()
+        s.setValue("overlay/rendering", self.rendering)
+        s.setValue("overlay/opacity", self.opacity_slider.value())
+        s.setValue("overlay/shown", "true" if self.overlay_action.isChecked() else "false")
+
+    # ------------------------------------------------------------------ rendering
+    @property
+    def rendering(self) -> str:
+        return self.rendering_box.currentData() or "study"
+
+    def set_rendering(self, key: str) -> None:
+        index = self.rendering_box.findData(key)
+        if index >= 0 and index != self.rendering_box.currentIndex():
+            self.rendering_box.setCurrentIndex(index)   # calls back here
+            return
+        if key in self.rendering_actions:
+            self.rendering_actions[key].setChecked(True)
+        self.legend.set_rendering(self.rendering)
+        self.update()
+
+    def _results_changed(self) -> None:
+        """The model box lists the models that ran on this recording."""
+        box, current = self.model_box, self.model_box.currentData()
+        box.blockSignals(True)
+        box.clear()
+        for path, entry in self.session.model_entries.items():
+            if path in self.session.explanations:
+                box.addItem(entry.name, path)
+        index = box.findData(current)
+        box.setCurrentIndex(index if index >= 0 else 0)
+        box.blockSignals(False)
+        self.update()
+
+    def overlay_explanation(self):
+        path = self.model_box.currentData()
+        return self.session.explanations.get(path) if path else None
+
+    def _overlay_toggled(self, on: bool) -> None:
+        self._show_main_overlay()
+        if on and self.overlay_explanation() is None:
+            self.window.status(self.no_map_reason(), 10000)
+
+    def no_map_reason(self) -> str:
+        """Why there is no relevance map to show, and the step that gets one."""
+        if not self.session.model_entries:
+            return ("No relevance map: no model is installed yet (Models → Import…, Models → Train a model… or "
+                    "Models → Download the AudioSet base model…).")
+        if self.session.recording is None:
+            return "The relevance overlay appears once a recording is open and a model has run on it."
+        return "The relevance overlay appears once a model has run on this recording (Assess & explain, Ctrl+Enter)."
+
+    def update(self) -> None:
+        explanation = self.overlay_explanation()
+        if explanation is None or self.session.spectrogram is None:
+            self.view.set_overlay(None)
+            self.view.set_caption("")
+        else:
+            self.view.set_overlay(self._rgba(explanation, self.view), explanation.frame_shift)
+            self.view.set_caption(self._caption(explanation), self.rendering)
+        self._show_main_overlay()
+        self._update_side_views()
+        self._update_phone_chart()
+
+    def _show_main_overlay(self) -> None:
+        """The overlay on the main spectrogram when it is ticked, except side by side: there the plain
+        spectrogram stays on top as the reference, each model's map below it."""
+        self.view.show_overlay(self.overlay_action.isChecked() and not self.side_by_side_action.isChecked())
+
+    def _caption(self, explanation, name: str | None = None) -> str:
+        """'Relevance of <model> · P(pathological) 0.49' (the colour key follows it) on the spectrogram."""
+        prediction = explanation.prediction
+        verdict = ""
+        if prediction.gives_verdict and prediction.pathology_probability is not None:
+            verdict = f" · P(pathological) {prediction.pathology_probability:.2f}"
+        return f"Relevance of {name or self.model_box.currentText()}{verdict} ·"
+
+    def _rgba(self, explanation, view: SpectrogramView):
+        return relevance_rgba(explanation.log_mel_power, explanation.frame_relevance, self.rendering,
+                              axis="linear", max_hz=view.max_hz)
+
+    # ------------------------------------------------------------------ side by side
+    def _side_by_side_toggled(self, on: bool) -> None:
+        self.side_container.setVisible(on)
+        self.update()
+
+    def _update_side_views(self) -> None:
+        s = self.session
+        wanted = [(path, entry) for path, entry in s.model_entries.items() if path in s.explanations]
+        if not self.side_by_side_action.isChecked():
+            wanted = []
+        while len(self.side_views) > len(wanted):
+            view = self.side_views.pop()
+            self.side_layout.removeWidget(view)
+            view.deleteLater()
+        while len(self.side_views) < len(wanted):
+            view = SpectrogramView(self.window.view_range, show_time_axis=False, y_label="Hz")
+            view.hovered.connect(self.window.navigation.hovered)
+            self.side_layout.addWidget(view)
+            self.side_views.append(view)
+        for view, (path, entry) in zip(self.side_views, wanted):
+            explanation = s.explanations[path]
+            view.set_spectrogram(s.spectrogram, s.recording.duration if s.recording else 0.0)
+            view.set_overlay(self._rgba(explanation, view), explanation.frame_shift)
+            view.set_opacity(1.0)
+            view.show_overlay(True)
+            view.set_caption(self._caption(explanation, entry.name), self.rendering)
+            view.follow_view_range()
+        if self.side_by_side_action.isChecked() and not wanted:
+            self.window.status("Side by side shows each model's map once the models have run. "
+                               + self.no_map_reason(), 8000)
+
+    # ------------------------------------------------------------------ per-phone relevance
+    def _update_phone_chart(self) -> None:
+        explanation, alignment = self.overlay_explanation(), self.session.alignment
+        name = self.model_box.currentText()
+        self.phone_dock.setWindowTitle(f"Per-phone relevance — {name}" if explanation is not None
+                                       else "Per-phone relevance")
+        if explanation is None or alignment is None:
+            if explanation is not None:
+                why = "Open a TextGrid or align the recording (Tiers menu) to see relevance per phone."
+            elif not self.session.model_entries:
+                why = "Per-phone relevance needs a model: none is installed yet (Models → Import…)."
+            else:
+                why = "Per-phone relevance appears here once a model has run."
+            self.phone_chart.set_rows([], [], why)
+            return
+        rows = phone_rows(explanation, alignment)
+        indices = [i for i, p in enumerate(alignment.phones) if not p.is_silence]
+        assessed = explanation.frame_relevance.shape[0] * explanation.frame_shift
+        why = "" if rows else (f"No phone lies in the part of the recording the model assessed (the first "
+                               f"{assessed:.2f} s), so there is no relevance per phone.")
+        self.phone_chart.set_rows(rows, indices[:len(rows)], why)
+
+    def interval_clicked(self, tier: str, index: int) -> None:
+        self.phone_chart.highlight_tier_index(index if tier == "phones" else None)
