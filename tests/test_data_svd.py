@@ -84,7 +84,7 @@ def test_not_an_svd_folder(tmp_path):
 def test_svd_sentence_files_know_their_true_label(tmp_path):
     from conftest import speech_like
 
-    from voice_desk.audio.metadata import true_label_from_metadata
+    from voice_desk.session.opening import true_label_from_metadata
     from voice_desk.audio.nsp import write_nsp
     from voice_desk.data.svd import svd_metadata
 

@@ -7,7 +7,7 @@ from conftest import noise, speech_like, tone
 from voice_desk.audio.load import recording_from_array
 from voice_desk.model.bundle import load_model
 from voice_desk.model.engine import Engine
-from voice_desk.model.relevance_image import heat_rgb, mel_bin_centres_hz, save_png, study_rgb
+from voice_desk.model.relevance_image import mel_bin_centres_hz, picture_rgb, save_png, study_rgb
 from voice_desk.model.result import Explanation
 
 
@@ -78,8 +78,8 @@ def test_study_rendering_hue_is_relevance_and_brightness_is_power():
     np.testing.assert_allclose(rgb[0, 0], [0, 0, 1], atol=1e-6)  # loud, least relevant: blue
     np.testing.assert_allclose(rgb[0, 1], [1, 0, 0], atol=1e-6)  # loud, most relevant: red
     np.testing.assert_allclose(rgb[1], 0, atol=1e-6)
-    heat = heat_rgb(power, relevance, opacity=1.0)
-    np.testing.assert_allclose(heat[0, 0], [1, 1, 1], atol=1e-6)  # least relevant: the grey (white) spectrogram
+    heat = picture_rgb(power, relevance, "heat") / 255.0
+    np.testing.assert_allclose(heat[0, 0], [0, 0, 0], atol=1e-6)  # least relevant: the grey spectrogram (loud: black, as in Praat)
     np.testing.assert_allclose(heat[0, 1], [1, 1, 0], atol=1e-6)  # most relevant: full heat (yellow)
 
 

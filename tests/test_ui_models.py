@@ -465,3 +465,24 @@ def test_download_the_base_model_installs_it_as_a_model_without_verdict(
     _wait_results(qtbot, window, 1)
     text = window.models.panel.results_text()
     assert "P(pathological)" not in text and "Speech" in text and "No verdict" in text
+
+
+def test_the_frequency_axis_choice_redraws_every_map_on_the_models_mel_scale(qtbot, make_window, clip, tiny_bundle):
+    from voice_desk.model.relevance_image import relevance_rgba
+
+    window = _window_with(qtbot, make_window, tiny_bundle)
+    open_and_wait(qtbot, window, clip)
+    _wait_results(qtbot, window, 1)
+    view = window.spectrogram_view
+    linear = grab(view)
+    window.relevance.axis_actions["mel"].trigger()                 # View → Frequency axis → mel
+    assert view.frequency_axis == "mel" and view.overlay_shown
+    explanation = window.relevance.overlay_explanation()
+    expected = relevance_rgba(explanation.log_mel_power, explanation.frame_relevance, "study", axis="mel")
+    assert np.array_equal(view.overlay.image, expected)              # the same colours as explain --png --axis mel
+    assert np.any(grab(view)[..., :3] != linear[..., :3], axis=-1).mean() > 0.1
+    window.relevance.side_by_side_action.trigger()
+    assert [v.frequency_axis for v in window.relevance.side_views] == ["mel"]
+    window.save_layout()
+    again = make_window()
+    assert again.relevance.frequency_axis == "mel"                 # remembered

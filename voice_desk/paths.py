@@ -50,12 +50,3 @@ def cache_dir() -> Path:
     """Caches that can be rebuilt (e.g. embeddings for training)."""
     return _sub("cache")
 
-
-def list_bundles(folder: Path | None = None) -> list[Path]:
-    """Bundle folders (those with a voice_desk.json card) directly under ``folder``."""
-    from voice_desk.model.card import CARD_FILE
-
-    folder = folder or models_dir()
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir() if not p.name.startswith(".") and (p / CARD_FILE).is_file())

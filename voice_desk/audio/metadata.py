@@ -4,7 +4,8 @@ A WAV (INFO chunk) or FLAC/OGG (Vorbis comment) file can hold text tags; a recor
 ``label=healthy`` or ``label=pathological`` (also ``label: ...``, any case, in the comment,
 title or any other tag) tells the window the true label, so the study's agreement case shows
 without typing it. An SVD sentence file (``<session>-phrase.nsp``) has no tags, but its session
-type is in sbvoicedb's metadata. The file is only read.
+type is in sbvoicedb's metadata (:func:`voice_desk.session.opening.true_label_from_metadata`
+asks both). The file is only read.
 """
 
 from __future__ import annotations
@@ -30,12 +31,8 @@ def tags(path: str | Path) -> dict[str, str]:
         return {}
 
 
-def true_label_from_metadata(path: str | Path) -> str | None:
-    """'healthy' or 'pathological' if a tag (or, for SVD files, the session record) says so."""
-    if Path(path).suffix.lower() == ".nsp":
-        from voice_desk.data.svd import session_label
-
-        return session_label(path)
+def label_from_tags(path: str | Path) -> str | None:
+    """'healthy' or 'pathological' if one of the file's tags says so."""
     for value in tags(path).values():
         match = _PATTERN.search(value)
         if match:

@@ -48,7 +48,8 @@ def _list_models() -> None:
     """The bundles in the models folder (read from their files; nothing is loaded)."""
     from voice_desk.errors import ModelError
     from voice_desk.model.catalog import describe_model_folder
-    from voice_desk.paths import list_bundles, models_dir
+    from voice_desk.model.catalog import list_bundles
+    from voice_desk.paths import models_dir
 
     folder = models_dir()
     bundles = list_bundles(folder)

@@ -1,10 +1,9 @@
-"""The models a user can choose: what a bundle folder is (read without loading torch) and
-importing a bundle into Voice Desk's models folder."""
+"""The models a user can choose: what a bundle folder is and which are installed, read without
+loading torch (the window lists them). Installing one is :mod:`voice_desk.model.install`."""
 
 from __future__ import annotations
 
 import json
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +23,18 @@ class ModelEntry:
     """Labels healthy/pathological and a trained head per its card (the engine has the last word)."""
 
 
+def list_bundles(folder: Path | None = None) -> list[Path]:
+    """Bundle folders (those with a voice_desk.json card) directly under ``folder`` (default:
+    the models folder)."""
+    from voice_desk.model.card import CARD_FILE
+    from voice_desk.paths import models_dir
+
+    folder = folder or models_dir()
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if not p.name.startswith(".") and (p / CARD_FILE).is_file())
+
+
 def describe_model_folder(folder: str | Path) -> ModelEntry:
     """Read config.json and the card; raises a ModelError for a folder that is not a model."""
     folder = Path(folder).expanduser().resolve()
@@ -40,59 +51,6 @@ def describe_model_folder(folder: str | Path) -> ModelEntry:
     summary = card.summary() if card else "AST checkpoint without a Voice Desk model card"
     name = f"{configuration} ({folder.name})" if configuration and configuration != folder.name else folder.name
     return ModelEntry(str(folder), name, configuration, summary, labels, expects)
-
-
-def import_bundle(folder: str | Path, models_folder: str | Path) -> Path:
-    """Validate ``folder`` by loading it (torch) and copy it into ``models_folder``.
-
-    The source folder is only read. Returns the new folder (a numbered name if taken).
-    """
-    from voice_desk.model.bundle import load_model
-
-    source = Path(folder).expanduser().resolve()
-    load_model(source, device="cpu")
-    target = _free_folder(Path(models_folder), source.name)
-    shutil.copytree(source, target)
-    return target
-
-
-def install_hub_model(hub_id: str, models_folder: str | Path) -> Path:
-    """Fetch a hub checkpoint (downloaded once into the Hugging Face cache; offline afterwards)
-    and save it as a bundle in ``models_folder``, so it is listed and chosen like any other.
-
-    Written into a hidden folder first and renamed when complete: an interrupted download
-    never leaves a half model in the list. The AudioSet base gives relevance maps and its top
-    classes, never a verdict (its labels are sound classes).
-    """
-    from voice_desk.model.bundle import from_pretrained, save_bundle
-
-    model, extractor, head_loaded = from_pretrained(hub_id, role="base checkpoint")
-    root = Path(models_folder)
-    target = _free_folder(root, hub_id.rstrip("/").split("/")[-1])
-    partial = root / f".{target.name}.partial"
-    shutil.rmtree(partial, ignore_errors=True)
-    card = ModelCard(configuration=None, base_checkpoint=hub_id, head_trained=head_loaded,
-                     training_data={"name": "AudioSet (527 sound classes)"},
-                     notes=f"{hub_id} from the Hugging Face hub. It was not trained on voices: it gives a relevance "
-                           "map and its top sound classes, never a verdict. Train ast_freeze or ast_finetuned from it "
-                           "(Models > Train a model...) for a verdict.")
-    try:
-        save_bundle(model, partial, card, extractor)
-        check_model_folder(partial)
-        partial.rename(target)
-    finally:
-        shutil.rmtree(partial, ignore_errors=True)
-    return target
-
-
-def _free_folder(root: Path, name: str) -> Path:
-    """``root/name``, or ``root/name-2``, ``-3``... when taken (root is created)."""
-    root.mkdir(parents=True, exist_ok=True)
-    target, n = root / name, 2
-    while target.exists():
-        target = root / f"{name}-{n}"
-        n += 1
-    return target
 
 
 def read_config_labels(folder: str | Path) -> list[str]:

@@ -62,14 +62,14 @@ def load(paths: list[str], state: TaskState) -> int:
 
 def import_model(folder: str, models_folder: str, state: TaskState) -> str:
     """Load ``folder`` to prove it is a usable model, then copy it into ``models_folder``."""
-    from voice_desk.model.catalog import import_bundle
+    from voice_desk.model.install import import_bundle
 
     return str(import_bundle(folder, models_folder))
 
 
 def install_base(hub_id: str, models_folder: str, state: TaskState) -> str:
     """Download ``hub_id`` and save it as a bundle (run in a process of its own: Cancel ends it)."""
-    from voice_desk.model.catalog import install_hub_model
+    from voice_desk.model.install import install_hub_model
     from voice_desk.model.quiet import quiet_libraries
 
     quiet_libraries()

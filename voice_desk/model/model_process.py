@@ -44,7 +44,7 @@ class ModelProcess(ChildProcess):
 
 def install_in_own_process(hub_id: str, models_folder: str, state: TaskState) -> str:
     """Download ``hub_id`` and save it as a bundle in ``models_folder`` (see
-    :func:`voice_desk.model.catalog.install_hub_model`) in a process of its own: Cancel stops
+    :func:`voice_desk.model.install.install_hub_model`) in a process of its own: Cancel stops
     the download at once (the Hugging Face cache resumes it next time). Returns the new folder."""
     return run_in_child("voice-desk-download", f"{JOBS}:install_base", (hub_id, str(models_folder)), state,
                         died="The download stopped unexpectedly.",

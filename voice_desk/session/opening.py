@@ -51,6 +51,18 @@ def is_demo_recording(path: str | Path) -> bool:
         return False
 
 
+def true_label_from_metadata(path: str | Path) -> str | None:
+    """'healthy' or 'pathological' if the file's tags say so, or, for an SVD sentence file
+    (``<session>-phrase.nsp``), its session record in sbvoicedb's metadata."""
+    if Path(path).suffix.lower() == ".nsp":
+        from voice_desk.data.svd import session_label
+
+        return session_label(path)
+    from voice_desk.audio.metadata import label_from_tags
+
+    return label_from_tags(path)
+
+
 def open_recording(path: str | Path, textgrid: str | Path | None = None, spectrogram_settings=None,
                    backend: str = "builtin", transcript: str | None = None, mfa=None, timeout=None,
                    cancelled: Callable[[], bool] | None = None) -> OpenedRecording:
@@ -58,7 +70,6 @@ def open_recording(path: str | Path, textgrid: str | Path | None = None, spectro
     tiers (:func:`voice_desk.session.tiers.find_tiers`); read its true label. Raises a
     :class:`~voice_desk.errors.VoiceDeskError` saying which file and what is wrong."""
     from voice_desk.audio.load import load_recording
-    from voice_desk.audio.metadata import true_label_from_metadata
 
     recording = load_recording(path)
     spectrogram = None

@@ -17,9 +17,9 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QHBoxLayout, QLabel, QM
 
 from voice_desk.errors import VoiceDeskError
 from voice_desk.model.card import DEFAULT_BASE
-from voice_desk.model.catalog import ModelEntry, describe_model_folder
+from voice_desk.model.catalog import ModelEntry, describe_model_folder, list_bundles
 from voice_desk.model.model_process import error_from_child, install_in_own_process, shared_model_process
-from voice_desk.paths import list_bundles, models_dir
+from voice_desk.paths import models_dir
 from voice_desk.session.assessment import model_order
 from voice_desk.ui import settings as stored
 from voice_desk.ui.actions import make_action

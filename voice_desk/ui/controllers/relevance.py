@@ -19,6 +19,8 @@ from voice_desk.ui.widgets.spectrogram_view import SpectrogramView
 
 RENDERINGS = (("study", "Study: hue = relevance, brightness = power", "Study colours"),
               ("heat", "Heat map over the grey spectrogram", "Heat map"))
+FREQUENCY_AXES = (("linear", "Linear Hz, as Praat draws it"),
+                  ("mel", "Mel scale to 8000 Hz, as the model hears it"))
 
 
 class RelevanceController(QObject):
@@ -41,6 +43,15 @@ class RelevanceController(QObject):
             self.rendering_group.addAction(action)
             self.rendering_actions[key] = action
         self.rendering_group.triggered.connect(lambda action: self.set_rendering(action.data()))
+        self.axis_group = QActionGroup(self)
+        self.axis_actions: dict[str, QAction] = {}
+        for key, text in FREQUENCY_AXES:
+            action = QAction(text, self, checkable=True)
+            action.setData(key)
+            self.axis_group.addAction(action)
+            self.axis_actions[key] = action
+        self.axis_actions["linear"].setChecked(True)
+        self.axis_group.triggered.connect(lambda action: self.set_frequency_axis(action.data()))
         self.rendering_box = QComboBox()
         for key, _text, short in RENDERINGS:
             self.rendering_box.addItem(short, key)
@@ -91,6 +102,9 @@ class RelevanceController(QObject):
         for action in self.rendering_actions.values():
             rendering_menu.addAction(action)
         view_menu.addAction(self.side_by_side_action)
+        axis_menu = view_menu.addMenu("Frequency axis")
+        for action in self.axis_actions.values():
+            axis_menu.addAction(action)
 
     # ------------------------------------------------------------------ settings
     def restore_settings(self) -> None:
@@ -104,12 +118,15 @@ class RelevanceController(QObject):
         self.opacity_slider.setValue(max(0, min(100, opacity)))
         self.view.set_opacity(self.opacity_slider.value() / 100)
         self.overlay_action.setChecked(str(s.value("overlay/shown", "true")) == "true")
+        axis = str(s.value("view/frequency_axis", "linear"))
+        self.set_frequency_axis(axis if axis in self.axis_actions else "linear")
 
     def save_settings(self) -> None:
         s = stored.app_settings()
         s.setValue("overlay/rendering", self.rendering)
         s.setValue("overlay/opacity", self.opacity_slider.value())
         s.setValue("overlay/shown", "true" if self.overlay_action.isChecked() else "false")
+        s.setValue("view/frequency_axis", self.frequency_axis)
 
     # ------------------------------------------------------------------ rendering
     @property
@@ -124,6 +141,18 @@ class RelevanceController(QObject):
         if key in self.rendering_actions:
             self.rendering_actions[key].setChecked(True)
         self.legend.set_rendering(self.rendering)
+        self.update()
+
+    @property
+    def frequency_axis(self) -> str:
+        return self.view.frequency_axis
+
+    def set_frequency_axis(self, axis: str) -> None:
+        """View → Frequency axis: the spectrograms and their maps on linear Hz (Praat) or on the
+        model's mel scale; a map's colours mean the same on both."""
+        self.axis_actions[axis].setChecked(True)
+        for view in self.window.spectrogram_views():
+            view.set_frequency_axis(axis)
         self.update()
 
     def _results_changed(self) -> None:
@@ -184,7 +213,7 @@ class RelevanceController(QObject):
 
     def _rgba(self, explanation, view: SpectrogramView):
         return relevance_rgba(explanation.log_mel_power, explanation.frame_relevance, self.rendering,
-                              axis="linear", max_hz=view.max_hz)
+                              axis=view.frequency_axis, max_hz=view.max_hz)
 
     # ------------------------------------------------------------------ side by side
     def _side_by_side_toggled(self, on: bool) -> None:
@@ -202,6 +231,7 @@ class RelevanceController(QObject):
             view.deleteLater()
         while len(self.side_views) < len(wanted):
             view = SpectrogramView(self.window.view_range, show_time_axis=False, y_label="Hz")
+            view.set_frequency_axis(self.frequency_axis)
             view.hovered.connect(self.window.navigation.hovered)
             self.side_layout.addWidget(view)
             self.side_views.append(view)
