@@ -24,3 +24,8 @@ def agreement_case(true_label: str, freeze_label: str, finetuned_label: str) -> 
     if not freeze_right and not finetuned_right:
         return "X"
     return "A" if freeze_right else "B"
+
+
+def describe_case(case: str) -> str:
+    """'Agreement case O: both models right' (the window's Verdict panel and ``voice-desk assess``)."""
+    return f"Agreement case {case}: {CASES[case]}"

@@ -16,14 +16,16 @@ def add_arguments(parser) -> None:
     parser.add_argument("--json", action="store_true", help="one JSON record per line")
 
 
-def describe(prediction) -> str:
-    """One human-readable line for a prediction (a verdict only from a model that may give one)."""
+def describe(prediction, who: str | None = None) -> str:
+    """One human-readable line for a prediction (a verdict only from a model that may give one),
+    starting with ``who`` (default: the recording's path)."""
+    who = prediction.source if who is None else who
     if prediction.gives_verdict:
-        text = (f"{prediction.source}: {prediction.label} "
+        text = (f"{who}: {prediction.label} "
                 f"(P(pathological) = {prediction.pathology_probability:.3f}, {prediction.model})")
     else:
         reason = prediction.no_verdict_reason or "it is not a trained healthy/pathological model"
-        text = f"{prediction.source}: no verdict — {prediction.model}: {reason}"
+        text = f"{who}: no verdict — {prediction.model}: {reason}"
         top = ", ".join(f"{label} {p:.2f}" for label, p in prediction.top_classes(3))
         if top:
             text += f"; top classes: {top}"

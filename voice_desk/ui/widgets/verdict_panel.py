@@ -12,7 +12,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QProgressBar, QPushButton, QTextBrowser, QVBoxLayout, QWidget)
 
-from voice_desk.analysis.agreement import CASES
+from voice_desk.analysis.agreement import describe_case
 from voice_desk.model.catalog import ModelEntry
 
 NOTICE = ("Research use only. Voice Desk is not a medical device and this is not a diagnosis: "
@@ -186,7 +186,8 @@ class VerdictPanel(QWidget):
             parts.append(f"<p><b>{html.escape(entry.name)}</b><br><span style='color:#a01010'>Could not run: "
                          f"{html.escape(text)}</span></p>")
         if case:
-            parts.append(f"<p><b>Agreement case {case}</b>: {html.escape(CASES[case])}</p>")
+            head, _, rest = describe_case(case).partition(": ")
+            parts.append(f"<p><b>{html.escape(head)}</b>: {html.escape(rest)}</p>")
         elif case_note:
             parts.append(f"<p style='color:#555'>{html.escape(case_note)}</p>")
         self.results.setHtml("".join(parts))
