@@ -1,14 +1,19 @@
-"""Window speed: launch to visible window, open a 3 s file to spectrogram painted, and the
-longest UI-thread block (a QTimer heartbeat) while a full-size model explains.
+"""Window speed: launch to visible window, open a 3 s file to spectrogram painted, the
+longest UI-thread block (a QTimer heartbeat) while a full-size model explains, and while the
+training wizard's configuration page opens and measures speed.
 
 Each figure is compared in the same run with the obvious alternative:
 - launch: importing torch + transformers before showing the window (what a naive app does);
 - open: loading + spectrogram on the UI thread (how long the UI would freeze) vs in the worker;
 - explain: Engine.explain called on the UI thread vs the window's model process (and the
   first run, which starts that process and loads the model, vs loading in a thread of the
-  window's process: torch's import alone holds the GIL for ~0.2 s).
+  window's process: torch's import alone holds the GIL for ~0.2 s);
+- wizard: the configuration page asking the training process for the device and the speed vs
+  the way it was done before (pick_device on the UI thread, then forward passes in a thread of
+  the window's process). Measured in a fresh process of its own, so that torch is not already
+  imported by the explain comparisons.
 
-Run:  QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_ui.py [--runs 3]
+Run:  QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_ui.py [--runs 3] [--only-wizard]
 Needs ~1 GB of free disk for the full-size model (random weights, temp folder, removed after).
 """
 
@@ -114,11 +119,22 @@ def wait(app, condition, timeout=600.0):
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--skip-model", action="store_true", help="leave out the full-size model part")
+    parser.add_argument("--skip-model", action="store_true", help="leave out the full-size model parts")
+    parser.add_argument("--only-wizard", action="store_true",
+                        help="only the training wizard's row (builds the full-size model; about 2 min on 2 cores)")
+    parser.add_argument("--wizard-process", nargs=2, metavar=("MODEL", "FOLDER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.wizard_process:      # the wizard row, in a fresh process started by wizard_benchmark
+        return measure_wizard(Path(args.wizard_process[0]), Path(args.wizard_process[1]), args.runs)
     tmp = Path(tempfile.mkdtemp(prefix="bench-ui-"))
     home = str(tmp / "home")
     os.environ["VOICE_DESK_HOME"] = home
+    if args.only_wizard:
+        try:
+            wizard_benchmark(save_full_model(tmp), tmp, args.runs)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return 0
     try:
         lazy = launch_times("lazy", args.runs, home)
         eager = launch_times("eager", args.runs, home)
@@ -152,11 +168,11 @@ def main() -> int:
         opens, blocks = [], []
         for i in range(args.runs + 1):
             painted.clear()
-            window.recording = None
+            window.session.recording = None
             beat.start()
             t0 = time.perf_counter()
-            window.open_file(str(clip))
-            wait(app, lambda: "t" in painted and window.recording is not None)
+            window.opening.open_file(str(clip))
+            wait(app, lambda: "t" in painted and window.session.recording is not None)
             if i:   # the first open warms the caches (soxr, numpy FFT plans)
                 opens.append(painted["t"] - t0)
                 blocks.append(beat.stop())
@@ -170,7 +186,7 @@ def main() -> int:
         for _ in range(args.runs):
             t0 = time.perf_counter()
             rec = load_recording(clip)
-            compute_spectrogram(rec.samples, rec.sample_rate, window.spec_settings)
+            compute_spectrogram(rec.samples, rec.sample_rate, window.opening.spec_settings)
             sync.append(time.perf_counter() - t0)
         print(f"open a 3 s file (44.1 kHz WAV) to spectrogram painted: median {statistics.median(opens) * 1000:.0f} ms "
               f"(runs {', '.join(f'{x * 1000:.0f}' for x in opens)}); longest UI block meanwhile "
@@ -178,6 +194,7 @@ def main() -> int:
               f"{statistics.median(sync) * 1000:.0f} ms")
 
         if not args.skip_model:
+            wizard_benchmark(save_full_model(tmp), tmp, args.runs)
             explain_benchmark(app, window, tmp, clip, args.runs)
         window.close()
     finally:
@@ -185,16 +202,24 @@ def main() -> int:
     return 0
 
 
-def explain_benchmark(app, window, tmp: Path, clip: Path, runs: int) -> None:
+def save_full_model(tmp: Path) -> Path:
+    """The full-size model with random weights in ``tmp`` (saved once, for the wizard and explain)."""
     folder = tmp / "full_ast_freeze"
+    if folder.is_dir():
+        return folder
     t0 = time.perf_counter()
     # built in another process: this one stays as light as the real window (no torch) until the
     # UI-thread comparison at the end, so starting the model process costs what it costs a user
     subprocess.run([sys.executable, "-c", SAVE_FULL_MODEL, str(folder)], check=True, capture_output=True)
     print(f"(full-size model with random weights saved in {time.perf_counter() - t0:.1f} s)")
-    window.add_model(str(folder))
-    for path in window.verdict.chosen():
-        window.verdict.set_checked(path, path == str(folder.resolve()))
+    return folder
+
+
+def explain_benchmark(app, window, tmp: Path, clip: Path, runs: int) -> None:
+    folder = save_full_model(tmp)
+    window.models.add_model(str(folder))
+    for path in window.models.panel.chosen():
+        window.models.panel.set_checked(path, path == str(folder.resolve()))
     beat = Heartbeat()
     beat.start()
     t0 = time.perf_counter()
@@ -204,11 +229,11 @@ def explain_benchmark(app, window, tmp: Path, clip: Path, runs: int) -> None:
           f"longest UI block {beat.stop() * 1000:.0f} ms")
     first_block, times, blocks = None, [], []
     for i in range(runs + 1):
-        window.explanations = {}
+        window.session.explanations = {}
         beat.start()
         t0 = time.perf_counter()
-        window.run_models()
-        wait(app, lambda: window.explanations and not window.is_busy())
+        window.models.run()
+        wait(app, lambda: window.session.explanations and not window.is_busy())
         block = beat.stop()
         if i == 0:
             first_block, first_time = block, time.perf_counter() - t0
@@ -234,7 +259,7 @@ def explain_benchmark(app, window, tmp: Path, clip: Path, runs: int) -> None:
     print(f"loading the same model in a thread of the window's process instead (importing torch there): "
           f"longest UI block {beat.stop() * 1000:.0f} ms")
     engine = Engine(loaded["m"])
-    recording = window.recording
+    recording = window.session.recording
     beat.start()
     t0 = time.perf_counter()
     engine.explain(recording)          # the alternative: on the UI thread
@@ -242,6 +267,95 @@ def explain_benchmark(app, window, tmp: Path, clip: Path, runs: int) -> None:
     ui_block = beat.stop()
     print(f"explain on the UI thread instead: the UI is blocked {ui_block * 1000:.0f} ms "
           f"({ui_block / max(max(blocks), 1e-3):.0f}x the worker's worst block)")
+
+
+def wizard_benchmark(folder: Path, tmp: Path, runs: int) -> None:
+    """The wizard's row, measured in a fresh process (like a window that has not imported torch)."""
+    done = subprocess.run([sys.executable, __file__, "--runs", str(runs), "--wizard-process", str(folder),
+                           str(tmp / "wizard")], capture_output=True, text=True)
+    print("\n".join(line for line in done.stdout.splitlines() if line.strip()))
+    if done.returncode != 0:
+        print(done.stderr[-3000:])
+        raise SystemExit("the wizard benchmark failed")
+
+
+def old_speed_measurement(base_model: str, clip: str) -> None:
+    """What the configuration page did before, in a thread of the window's process: load the
+    base model, then a warm-up and a timed forward pass on one clip."""
+    import torch
+
+    from voice_desk.train.base_model import load_base
+    from voice_desk.train.clip_inputs import input_values, load_samples
+
+    model, extractor, _ = load_base(base_model)
+    x = torch.from_numpy(input_values([load_samples(clip)], extractor))
+    with torch.inference_mode():
+        model(input_values=x)
+        model(input_values=x)
+
+
+def measure_wizard(model: Path, folder: Path, runs: int) -> int:
+    """The wizard with the full-size model as base, data read and split made: the longest UI
+    block while the configuration page opens and the training process finds the device and
+    measures speed, then while "Measure speed" runs again; then the same done the old way."""
+    import threading
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from svd_tree import make_svd_tree
+
+    from voice_desk.ui.app import application
+    from voice_desk.ui.wizard.wizard import TrainingWizard
+
+    os.environ["VOICE_DESK_HOME"] = str(folder / "home")
+    tree = make_svd_tree(folder / "svd")
+    app = application()
+    wizard = TrainingWizard(models_folder=folder / "models", base_model=str(model))
+    wizard.show()
+    data, config = wizard.data_page, wizard.config_page
+    data.path_edit.setText(str(tree["root"]))
+    data.load()
+    wait(app, data.isComplete)
+    wizard.next()                                  # the split page
+    beat = Heartbeat()
+    beat.start()
+    t0 = time.perf_counter()
+    wizard.next()                                  # the configuration page: the probe starts
+    wait(app, lambda: config.per_clip_s is not None)
+    first_time, first_block = time.perf_counter() - t0, beat.stop()
+    assert "Device found" in config.device_label.text(), config.device_label.text()
+    times, blocks = [], []
+    for _ in range(runs):
+        config.per_clip_s = None
+        beat.start()
+        t0 = time.perf_counter()
+        config.measure()                           # "Measure speed on this computer" again
+        wait(app, lambda: config.per_clip_s is not None)
+        times.append(time.perf_counter() - t0)
+        blocks.append(beat.stop())
+    print(f"wizard configuration page opens, the training process starts, finds the device and measures speed: "
+          f"{first_time:.1f} s, longest UI block {first_block * 1000:.0f} ms; measured again: median "
+          f"{statistics.median(times):.1f} s, longest UI block {max(blocks) * 1000:.0f} ms (median of {runs} runs "
+          f"{statistics.median(blocks) * 1000:.0f} ms)")
+    clip = wizard.draft.split.clips(wizard.draft.corpus, "train")[0].path
+    wizard.close()
+    beat.start()
+    t0 = time.perf_counter()
+    from voice_desk.model.device import pick_device
+
+    pick_device(None)                              # the old initializePage: imports torch on the UI thread
+    app.processEvents()
+    device_block = beat.stop()
+    beat.start()
+    thread = threading.Thread(target=old_speed_measurement, args=(str(model), clip))
+    thread.start()
+    while thread.is_alive():
+        app.processEvents()
+        time.sleep(0.001)
+    old_time, thread_block = time.perf_counter() - t0, beat.stop()
+    print(f"the old way, pick_device on the UI thread then the measurement in a thread of the window's process: "
+          f"{old_time:.1f} s, longest UI block {max(device_block, thread_block) * 1000:.0f} ms (pick_device, "
+          f"importing torch: {device_block * 1000:.0f} ms; the measuring thread: {thread_block * 1000:.0f} ms)")
+    return 0
 
 
 if __name__ == "__main__":

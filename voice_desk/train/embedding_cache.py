@@ -19,6 +19,7 @@ from typing import Callable
 
 import numpy as np
 
+from voice_desk.tasks.state import TaskCancelled
 from voice_desk.train.clip_inputs import file_sha256, input_values, load_samples
 
 
@@ -110,7 +111,7 @@ def embed_clips(clips, model, extractor, cache: EmbeddingCache | None, batch_siz
 
     for i, clip in enumerate(clips):
         if cancelled and cancelled():
-            raise KeyboardInterrupt("cancelled")
+            raise TaskCancelled()
         try:
             key = file_sha256(clip.path)
         except OSError as exc:

@@ -22,6 +22,7 @@ from typing import Callable
 
 import numpy as np
 
+from voice_desk.tasks.state import TaskCancelled
 from voice_desk.train.metrics import roc_auc, uar
 
 
@@ -113,7 +114,7 @@ def train_head(head, train_x, train_y, dev_x, dev_y, settings: HeadSettings, enc
         window_loss = 0.0
         for b in range(batches_per_epoch):
             if cancelled and cancelled():
-                raise KeyboardInterrupt("cancelled")
+                raise TaskCancelled()
             start = (b // ga) * ga * settings.train_batch_size  # first clip of this accumulation window
             window_items = min(ga * settings.train_batch_size, n - start)
             idx = order[b * settings.train_batch_size:(b + 1) * settings.train_batch_size]

@@ -13,6 +13,11 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from voice_desk.data.corpus import Corpus
+    from voice_desk.data.split import Split
 
 
 @dataclass
@@ -21,8 +26,8 @@ class TrainingDraft:
     base_model: str | None = None          # the wizard's base model (a local folder in tests), else the recipe's
     data_spec: str = ""                    # svd:FOLDER or manifest:FILE.csv, as it was read
     data_settings: dict = field(default_factory=dict)
-    corpus: object | None = None           # voice_desk.data.corpus.Corpus
-    split: object | None = None            # voice_desk.data.split.Split
+    corpus: Corpus | None = None
+    split: Split | None = None
     recipe_name: str = "ast_freeze"
     overrides: list[str] = field(default_factory=list)   # key=value that differ from the recipe file
     model_name: str = ""

@@ -25,8 +25,8 @@ CANCELLED = "Training was cancelled. Press Resume to continue (cached work is ke
 class TrainingChild(QObject):
     """``train(arguments)`` runs ``voice-desk train arguments`` in the child: ``event(dict)`` for
     each progress event, then ``ended(message)`` ('' when the model was saved, else what the
-    user reads). ``probe(...)`` measures speed in the same child, queued behind nothing but
-    itself: starting a training asks a running probe to stop."""
+    user reads). ``probe(...)`` finds the device and measures speed in the same child; calls run
+    one at a time, and starting a training asks a running probe to stop."""
 
     event = Signal(dict)
     ended = Signal(str)
