@@ -154,7 +154,7 @@ class SpectrogramView(TimePlot):
         left = self.plotItem.getAxis("left")
         if axis == "mel":
             left.setTicks([[(float(hz_to_mel(hz)), f"{hz:g}") for hz in MEL_TICKS_HZ], []])
-            self.plotItem.setLabel("left", f"{self._y_label}, mel scale")
+            self.plotItem.setLabel("left", "Hz (mel scale)")   # short: the linear label does not fit with ", mel scale"
         else:
             left.setTicks(None)
             self.plotItem.setLabel("left", self._y_label)
