@@ -115,3 +115,14 @@ def test_best_head_by_auc_when_the_recipe_asks():
                                                                   gradient_accumulation_steps=1))
     aucs = [h["dev_auc"] for h in result.history]
     assert result.history[result.best_epoch - 1]["dev_auc"] == max(aucs)
+
+
+def test_each_evaluation_carries_the_epochs_mean_training_loss():
+    """A run with fewer steps than logging_steps logs no loss; the wizard draws these instead."""
+    x, y = _vectors(12)
+    events = []
+    settings = HeadSettings(train_batch_size=4, gradient_accumulation_steps=1, epochs=2, logging_steps=50, seed=1)
+    train_head(_head(), x, y, x[:4], y[:4], settings, report=events.append)
+    evals = [e for e in events if e["event"] == "eval"]
+    assert not [e for e in events if e["event"] == "log"] and len(evals) == 2
+    assert all(0 < e["train_loss"] < 10 for e in evals) and evals[0]["train_loss"] != evals[1]["train_loss"]

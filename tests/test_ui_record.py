@@ -42,6 +42,10 @@ def test_record_says_why_when_recording_is_unavailable(qtbot, make_window, monke
     assert reason in window.last_message
     window.recorder.check_available()
     assert reason in window.recorder.record_action.toolTip()
+    assert not window.recorder.record_action.isEnabled()             # disabled, with the reason on it
+    monkeypatch.setattr(recorder_dialog, "recording_available", lambda: (True, ""))   # a microphone plugged in
+    window.menuBar().actions()[0].menu().aboutToShow.emit()          # the File menu opens: looked at again
+    assert window.recorder.record_action.isEnabled() and reason not in window.recorder.record_action.toolTip()
 
 
 def test_quitting_while_recording_keeps_the_take_and_remembers_it(qtbot, make_window, tmp_path):

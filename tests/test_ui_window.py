@@ -328,3 +328,19 @@ def test_the_next_recording_shows_only_its_own_tier_labels(qtbot, make_window, c
     assert shown() == ["Hallo", "a", "l"]
     open_and_wait(qtbot, window, clip)
     assert "Guten" in shown() and "Hallo" not in shown()
+
+
+def test_a_typed_maximum_frequency_applies_at_the_first_ok(qtbot, make_window, clip):
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    window = make_window()
+    open_and_wait(qtbot, window, clip)
+    window.opening.spectrogram_settings_action.trigger()
+    dialog = window.opening.spectrogram_dialog
+    edit = dialog.max_hz.lineEdit()
+    edit.selectAll()
+    qtbot.keyClicks(edit, "8000")                                    # typed, not a preset
+    ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.spectrogram_view.max_hz > 7900, timeout=WAIT_MS)
+    assert window.spectrogram_view.box.viewRange()[1][1] == pytest.approx(8000)   # the axis shows it at once

@@ -209,3 +209,18 @@ def test_a_killed_training_process_is_reported_and_can_be_resumed(qtbot, wizard)
     qtbot.mouseClick(train.resume_button, Qt.MouseButton.LeftButton)  # a new training process continues
     qtbot.waitUntil(train.isComplete, timeout=240_000)
     assert wizard.draft.bundle.endswith("crashed")
+
+
+def test_a_run_shorter_than_logging_steps_still_draws_the_training_curve(qtbot):
+    from voice_desk.ui.wizard.plots import CurvesView
+
+    view = CurvesView()
+    qtbot.addWidget(view)
+    for epoch, step in ((1, 3), (2, 6)):     # 3 optimiser steps an epoch, logging every 50: no 'log' event
+        view.add_event({"event": "eval", "epoch": epoch, "step": step, "dev_uar": 0.5, "dev_loss": 0.7,
+                        "train_loss": 0.9 - 0.1 * epoch})
+    xs, ys = view.loss_curve.getData()
+    assert list(xs) == [3, 6] and list(ys) == pytest.approx([0.8, 0.7])
+    view.add_event({"event": "log", "step": 50, "epoch": 3.0, "loss": 0.5})
+    view.add_event({"event": "eval", "epoch": 3, "step": 51, "dev_uar": 0.5, "dev_loss": 0.6, "train_loss": 0.55})
+    assert list(view.loss_curve.getData()[0]) == [3, 6, 50]    # a logged step wins over the epoch's mean

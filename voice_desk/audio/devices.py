@@ -13,7 +13,7 @@ from voice_desk.errors import AudioError
 
 INSTALL_PORTAUDIO = "Install the PortAudio library (on Debian/Ubuntu: sudo apt-get install libportaudio2) and restart Voice Desk."
 NO_INPUT = ("No microphone or other sound input device was found. Connect one (or enable it in the "
-            "system's sound settings), then restart Voice Desk.")
+            "system's sound settings); Voice Desk looks again each time the File menu opens.")
 NO_OUTPUT = ("No sound output device was found. Connect speakers or headphones (or enable them in "
              "the system's sound settings) and try again.")
 
@@ -59,6 +59,17 @@ def _default_input_index(sd) -> int | None:
     except Exception:  # noqa: BLE001 - PortAudio reports odd states as odd exceptions
         return None
     return None if index is None or index < 0 else int(index)
+
+
+def rescan() -> None:
+    """Ask PortAudio for its devices afresh: it lists them once, when it starts, so a microphone
+    plugged in later is only seen after a new start of the library (sounddevice's own re-init)."""
+    try:
+        sd = load_sounddevice()
+        sd._terminate()
+        sd._initialize()
+    except Exception:  # noqa: BLE001 - no PortAudio, or it failed to start again: the next check says why
+        pass
 
 
 def list_input_devices() -> list[InputDevice]:

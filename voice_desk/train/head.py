@@ -111,7 +111,7 @@ def train_head(head, train_x, train_y, dev_x, dev_y, settings: HeadSettings, enc
         head.train()
         order = torch.randperm(n, generator=generator)
         optimizer.zero_grad()
-        window_loss = 0.0
+        window_loss, epoch_loss, epoch_steps = 0.0, 0.0, 0
         for b in range(batches_per_epoch):
             if cancelled and cancelled():
                 raise TaskCancelled()
@@ -129,7 +129,8 @@ def train_head(head, train_x, train_y, dev_x, dev_y, settings: HeadSettings, enc
                 scheduler.step()
                 optimizer.zero_grad()
                 step += 1
-                logged_loss, logged_steps, window_loss = logged_loss + window_loss, logged_steps + 1, 0.0
+                logged_loss, logged_steps = logged_loss + window_loss, logged_steps + 1
+                epoch_loss, epoch_steps, window_loss = epoch_loss + window_loss, epoch_steps + 1, 0.0
                 report({"event": "progress", "stage": "training", "done": step, "total": total_steps})
                 if step % settings.logging_steps == 0:
                     report({"event": "log", "step": step, "epoch": epoch - 1 + (b + 1) / batches_per_epoch,
@@ -142,7 +143,9 @@ def train_head(head, train_x, train_y, dev_x, dev_y, settings: HeadSettings, enc
         dev_loss = float(-np.mean(np.log(np.clip(np.where(dev_y_np == 1, probs, 1 - probs), 1e-12, None)))) \
             if len(dev_y_np) else float("nan")
         dev_auc = roc_auc(dev_y_np, probs) if len(dev_y_np) else float("nan")
+        # the epoch's mean training loss rides along: a short run logs fewer steps than logging_steps
         entry = {"event": "eval", "epoch": epoch, "step": step, "dev_uar": dev_uar, "dev_loss": dev_loss,
+                 "train_loss": epoch_loss / max(epoch_steps, 1),
                  "dev_auc": None if dev_auc != dev_auc else dev_auc, "total_epochs": settings.epochs}
         result.history.append(entry)
         report(entry)

@@ -94,6 +94,7 @@ class MainWindow(QMainWindow):
     def _build_menus_and_toolbar(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
+        file_menu.aboutToShow.connect(self.recorder.recheck)
         file_menu.addAction(self.opening.open_action)
         self.recent_menu = file_menu.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(lambda: self.opening.fill_recent_menu(self.recent_menu))

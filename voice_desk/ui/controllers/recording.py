@@ -12,6 +12,7 @@ from voice_desk.ui import settings as stored
 from voice_desk.ui.actions import make_action
 
 CHECK_DELAY_MS = 800
+TIP = "Record the sentence with a microphone"
 
 
 class RecordingController(QObject):
@@ -19,23 +20,33 @@ class RecordingController(QObject):
         super().__init__(window)
         self.window, self.source_factory = window, source_factory
         self.dialog = None
-        self.record_action = make_action(window, "&Record…", self.record, "Ctrl+Shift+R",
-                                         tip="Record the sentence with a microphone")
+        self.record_action = make_action(window, "&Record…", self.record, "Ctrl+Shift+R", tip=TIP)
         QTimer.singleShot(CHECK_DELAY_MS, self.check_available)
 
-    def check_available(self) -> None:
-        """Say on the Record action why recording cannot work here (no microphone, no PortAudio)."""
+    def check_available(self, rescan: bool = False) -> bool:
+        """Enable Record only when a microphone can be recorded from; otherwise disable it and say
+        why on the action. ``rescan``: look for devices afresh (one plugged in since the last look)."""
         if self.source_factory is not None:
-            return
+            return True
         try:
+            from voice_desk.audio.devices import rescan as rescan_devices
             from voice_desk.ui.recorder.dialog import recording_available
 
+            if rescan:
+                rescan_devices()
             ok, reason = recording_available()
         except Exception as exc:  # noqa: BLE001 - the recorder is optional; say why
             ok, reason = False, f"Recording is not available here ({exc})."
-        if not ok:
-            self.record_action.setToolTip(reason)
-            self.record_action.setStatusTip(reason)
+        tip = TIP if ok else reason
+        self.record_action.setEnabled(ok)
+        self.record_action.setToolTip(tip)
+        self.record_action.setStatusTip(tip)
+        return ok
+
+    def recheck(self) -> None:
+        """The File menu opens: a Record that was unavailable is looked at again (cheap when it was)."""
+        if not self.record_action.isEnabled():
+            self.check_available(rescan=True)
 
     def takes_folder(self) -> Path:
         value = stored.app_settings().value("takes_folder", "")
@@ -48,6 +59,7 @@ class RecordingController(QObject):
         if self.source_factory is None:
             ok, reason = recorder_dialog.recording_available()
             if not ok:
+                self.check_available()
                 self.window.show_message(reason, title="Recording unavailable")
                 return None
         if self.is_open():

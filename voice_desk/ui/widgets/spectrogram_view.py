@@ -132,8 +132,9 @@ class SpectrogramView(TimePlot):
             self.image.setImage(spec.grey(), levels=(0.0, 1.0), autoLevels=False)
             self.image.setRect(QRectF(x0, 0.0, width, spec.max_hz))
         y0, y1 = self._y_range()
-        self.box.setYRange(y0, y1, padding=0.0)
+        # limits first: a range beyond the old limits (a higher maximum frequency) would be clamped
         self.box.setLimits(xMin=0.0, xMax=max(duration, width), yMin=y0, yMax=y1)
+        self.box.setYRange(y0, y1, padding=0.0)
 
     @property
     def max_hz(self) -> float:

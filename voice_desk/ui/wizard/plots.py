@@ -7,8 +7,8 @@ from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
 
 
 class CurvesView(pg.GraphicsLayoutWidget):
-    """Training loss (every logging_steps) and dev loss (every evaluation) by optimiser step, and
-    dev UAR by epoch, updated as events arrive."""
+    """Training loss (every logging_steps, or the epoch's mean when fewer steps were logged) and
+    dev loss (every evaluation) by optimiser step, and dev UAR by epoch, updated as events arrive."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -19,7 +19,8 @@ class CurvesView(pg.GraphicsLayoutWidget):
         self.uar_plot = self.addPlot(title="dev UAR")
         self.uar_plot.setLabel("bottom", "epoch")
         self.uar_plot.setYRange(0, 1)
-        self.loss_curve = self.loss_plot.plot(pen=pg.mkPen("#1f77b4", width=2), name="training")
+        self.loss_curve = self.loss_plot.plot(pen=pg.mkPen("#1f77b4", width=2), symbol="t", symbolSize=5,
+                                              symbolBrush="#1f77b4", name="training")
         self.dev_loss_curve = self.loss_plot.plot(pen=pg.mkPen("#ff7f0e", width=2), symbol="o", symbolSize=5,
                                                   name="dev")
         self.uar_curve = self.uar_plot.plot(pen=pg.mkPen("#d62728", width=2), symbol="o", symbolSize=6)
@@ -27,6 +28,7 @@ class CurvesView(pg.GraphicsLayoutWidget):
 
     def clear_data(self) -> None:
         self.steps, self.losses, self.epochs, self.uars, self.eval_steps, self.dev_losses = [], [], [], [], [], []
+        self.logged_since_eval = False
         self.loss_curve.setData([], [])
         self.dev_loss_curve.setData([], [])
         self.uar_curve.setData([], [])
@@ -34,11 +36,19 @@ class CurvesView(pg.GraphicsLayoutWidget):
     def add_event(self, event: dict) -> None:
         """A resumed run that redoes steps or epochs replaces them (never two points for one epoch)."""
         if event.get("event") == "log":
+            self.logged_since_eval = True
             self.steps, self.losses = _redo_from(self.steps, self.losses, event["step"], event["loss"])
             self.loss_curve.setData(self.steps, self.losses)
         elif event.get("event") == "eval":
             self.epochs, self.uars = _redo_from(self.epochs, self.uars, event["epoch"], event["dev_uar"])
             self.uar_curve.setData(self.epochs, self.uars)
+            train_loss = event.get("train_loss")
+            if train_loss is not None and "step" in event and not self.logged_since_eval:
+                # no training log since the last evaluation (fewer steps than logging_steps): the
+                # epoch's mean training loss stands for it
+                self.steps, self.losses = _redo_from(self.steps, self.losses, event["step"], train_loss)
+                self.loss_curve.setData(self.steps, self.losses)
+            self.logged_since_eval = False
             loss = event.get("dev_loss")
             if loss is not None and loss == loss and "step" in event:
                 self.eval_steps, self.dev_losses = _redo_from(self.eval_steps, self.dev_losses, event["step"], loss)
