@@ -31,6 +31,9 @@ def test_train_and_evaluate_from_a_manifest(tmp_path, capsys):
     assert card.training_data["source"] == f"manifest:{tmp_path / 'list.csv'}"
     assert card.training_data["counts"]["group"]["functional"] == 16
     assert card.metrics["test"]["uar"] >= 0.9
+    point = card.metrics["operating_point"]                      # the threshold the verdicts will use
+    assert point["band"][0] <= point["threshold"] <= point["band"][1]
+    assert point["sensitivity"]["n"] == card.metrics["test"]["n_pathological"] and "Youden" in point["rule"]
     capsys.readouterr()
     assert main(["evaluate", "--model", str(out), "--data", f"manifest:{tmp_path / 'list.csv'}"]) == 0
     text = capsys.readouterr().out

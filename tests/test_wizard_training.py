@@ -75,6 +75,9 @@ def test_wizard_trains_in_a_subprocess_and_offers_the_model(qtbot, wizard, tmp_p
     wizard.next()
     results = wizard.results_page
     assert "UAR" in results.summary.text()
+    summary = results.summary.text()          # honest numbers: intervals, counts, the operating point, a warning
+    assert "95 % CI" in summary and "test recordings (" in summary and "Verdicts use threshold" in summary
+    assert "too few to trust" in summary       # a tiny test part
     assert sum(int(results.confusion.item(i, j).text()) for i in range(2) for j in range(2)) > 0
     assert set(results.roc.gender_curves) == {"female", "male"}  # the ROC per gender too
     with qtbot.waitSignal(wizard.model_ready, timeout=5000) as signal:

@@ -75,11 +75,18 @@ def run(args) -> int:
     probs = predict_model(loaded.model, loaded.feature_extractor, clips, max(1, args.batch_size), loaded.device)
     metrics = evaluate_scores([c.label_index for c in clips], probs, [c.gender for c in clips])
     if args.json:
-        print(json.dumps(metrics))
+        print(json.dumps(metrics, allow_nan=False))
     else:
-        print(f"{args.split}: {metrics['n']} clips  UAR {metrics['uar']}  AUC {metrics['auc']}")
+        from voice_desk.model.operating_point import OperatingPoint, test_summary
+
+        print(f"{args.split}: {test_summary(metrics)} (UAR at 0.5, as the study reports it)")
         cm = metrics["confusion_matrix"]
-        print(f"confusion (rows true, cols predicted; healthy, pathological): {cm}")
+        print(f"confusion at 0.5 (rows true, cols predicted; healthy, pathological): {cm}")
         for gender, m in metrics.get("per_gender", {}).items():
-            print(f"  {gender}: {m['n']} clips  UAR {m['uar']}  AUC {m['auc']}")
+            print(f"  {gender}: {test_summary(m)}")
+        point = OperatingPoint.from_metrics(loaded.card.metrics if loaded.card else None)
+        predicted = [p >= point.threshold for p in probs]
+        agree = sum(int(p) == c.label_index for p, c in zip(predicted, clips))
+        print(f"at the model's operating point ({point.describe()}): {agree} of {len(clips)} recordings "
+              "classified as labelled")
     return 0

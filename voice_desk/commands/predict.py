@@ -21,8 +21,10 @@ def describe(prediction, who: str | None = None) -> str:
     starting with ``who`` (default: the recording's path)."""
     who = prediction.source if who is None else who
     if prediction.gives_verdict:
-        text = (f"{who}: {prediction.label} "
-                f"(P(pathological) = {prediction.pathology_probability:.3f}, {prediction.model})")
+        band = prediction.band
+        text = (f"{who}: {prediction.label}" + (" (borderline)" if prediction.borderline else "")
+                + f" (P(pathological) = {prediction.pathology_probability:.3f}, threshold {prediction.threshold:.2f}"
+                + (f", borderline {band[0]:.2f}–{band[1]:.2f}" if band else "") + f", {prediction.model})")
     else:
         reason = prediction.no_verdict_reason or "it is not a trained healthy/pathological model"
         text = f"{who}: no verdict — {prediction.model}: {reason}"

@@ -15,6 +15,7 @@ from voice_desk import __version__
 from voice_desk.audio.recording import Recording
 from voice_desk.model.bundle import LoadedModel
 from voice_desk.model.features import FRAME_SHIFT_S, PatchGrid, denormalise, model_inputs
+from voice_desk.model.operating_point import OperatingPoint
 from voice_desk.model.result import Explanation, Prediction
 from voice_desk.model.rollout import RolloutRecorder, register_rollout_attention
 
@@ -30,11 +31,13 @@ class Engine:
         loaded = self.loaded
         verdict = loaded.gives_verdict
         index = loaded.pathological_index
+        point = OperatingPoint.from_metrics(loaded.card.metrics if loaded.card else None)
         return Prediction(model=loaded.name, labels=loaded.labels, probabilities=probabilities,
                           gives_verdict=verdict,
                           pathology_probability=float(probabilities[index]) if verdict else None,
                           source=str(recording.path) if recording.path else recording.name, warnings=warnings,
-                          withheld=loaded.withheld_classes, no_verdict_reason=loaded.no_verdict_reason)
+                          withheld=loaded.withheld_classes, no_verdict_reason=loaded.no_verdict_reason,
+                          threshold=point.threshold, band=point.band)
 
     def _forward(self, batch: np.ndarray):
         import torch

@@ -30,13 +30,24 @@ class Prediction:
     warnings: list[str] = field(default_factory=list)
     withheld: tuple[str, ...] = ()
     no_verdict_reason: str = ""
+    threshold: float = 0.5
+    band: tuple[float, float] | None = None
 
     @property
     def label(self) -> str | None:
-        """The most probable class that may be shown (for a verdict model: 'healthy' or
-        'pathological'); None when every class is withheld."""
+        """For a verdict model 'pathological' at or above its threshold (its card's operating point),
+        else 'healthy'; for others the most probable class that may be shown (None when every class
+        is withheld)."""
+        if self.gives_verdict and self.pathology_probability is not None:
+            return "pathological" if self.pathology_probability >= self.threshold else "healthy"
         top = self.top_classes(1)
         return top[0][0] if top else None
+
+    @property
+    def borderline(self) -> bool:
+        """P(pathological) lies in the model's borderline band around its threshold."""
+        return (self.gives_verdict and self.pathology_probability is not None and self.band is not None
+                and self.band[0] <= self.pathology_probability <= self.band[1])
 
     def shown_probabilities(self) -> np.ndarray:
         """``probabilities`` with every withheld class set to NaN."""
@@ -57,12 +68,20 @@ class Prediction:
                   "label": self.label if self.gives_verdict else None,
                   "gives_verdict": self.gives_verdict,
                   "pathology_probability": self.pathology_probability if self.gives_verdict else None,
+                  "threshold": self.threshold if self.gives_verdict else None,
+                  "borderline_band": list(self.band) if self.gives_verdict and self.band else None,
+                  "borderline": self.borderline,
                   "top_classes": [{"label": l, "probability": p} for l, p in self.top_classes()],
                   "warnings": self.warnings}
         if not self.gives_verdict:
             record["no_verdict_reason"] = self.no_verdict_reason
             record["withheld_classes"] = list(self.withheld)
         return record
+
+
+def _band(values) -> tuple[float, float] | None:
+    lo, hi = (float(v) for v in values)
+    return None if np.isnan(lo) or np.isnan(hi) else (lo, hi)
 
 
 @dataclass
@@ -110,6 +129,8 @@ class Explanation:
             warnings=np.array(json.dumps(p.warnings)),
             model=np.array(p.model),
             source=np.array(p.source),
+            threshold=np.float32(p.threshold),
+            borderline_band=np.array(p.band if p.band else (np.nan, np.nan), dtype=np.float32),
         )
         return path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
 
@@ -126,7 +147,9 @@ class Explanation:
                                     source=str(z["source"]), warnings=json.loads(str(z["warnings"])),
                                     withheld=tuple(l for l, p in zip(labels, probabilities) if np.isnan(p)),
                                     no_verdict_reason=str(z["no_verdict_reason"]) if "no_verdict_reason" in z
-                                    else "")
+                                    else "",
+                                    threshold=float(z["threshold"]) if "threshold" in z else 0.5,
+                                    band=_band(z["borderline_band"]) if "borderline_band" in z else None)
             return cls(prediction=prediction, log_mel=z["log_mel"], log_mel_power=z["log_mel_power"],
                        patch_relevance=z["patch_relevance"], frame_relevance=z["frame_relevance"],
                        n_frames=int(z["n_frames"]), frame_shift=float(z["frame_shift"]),

@@ -93,7 +93,7 @@ def run_training(recipe, data: str, out: str | Path | None = None, split_file: s
     from voice_desk.model.card import ModelCard
     from voice_desk.model.device import pick_device
     from voice_desk.train.base_model import load_base
-    from voice_desk.train.metrics import evaluate_scores
+    from voice_desk.train.metrics import evaluate_scores, operating_point
     from voice_desk.train.prepare import check_parts, check_trainable
 
     out = Path(out).expanduser() if out else default_out(recipe)
@@ -150,6 +150,7 @@ def run_training(recipe, data: str, out: str | Path | None = None, split_file: s
                  "stopped_early": result.stopped_early, "embedding_cache": str(cache.folder) if cache else None,
                  "embeddings_reused": embedded.reused, "embeddings_computed": embedded.computed}
         test_probs = predict_probabilities(head, xs["test"])
+        dev_probs = predict_probabilities(head, xs["dev"])
         model.classifier = head  # the trained head on the unchanged backbone
     else:
         from voice_desk.train.finetune import finetune
@@ -180,6 +181,7 @@ def run_training(recipe, data: str, out: str | Path | None = None, split_file: s
             return out
         model.to(device)
         test_probs = predict_model(model, extractor, parts["test"], int(recipe["per_device_eval_batch_size"]), device)
+        dev_probs = predict_model(model, extractor, parts["dev"], int(recipe["per_device_eval_batch_size"]), device)
     report({"event": "stage", "stage": "evaluating", "message": f"Evaluating on {len(parts['test'])} test clips"})
     y_test = [c.label_index for c in parts["test"]]
     test = evaluate_scores(y_test, test_probs, [c.gender for c in parts["test"]])
@@ -189,7 +191,9 @@ def run_training(recipe, data: str, out: str | Path | None = None, split_file: s
     training_data["excluded_examples"] = [{"item": e.item, "reason": e.reason} for e in corpus.excluded[:50]]
     card = ModelCard(configuration=recipe.configuration, base_checkpoint=str(base_name),
                      head_trained=True, training_data=training_data,
-                     metrics={"test": test, "dev": {"best_uar": best_dev}},
+                     metrics={"test": test, "dev": {"best_uar": best_dev},
+                              "operating_point": operating_point([c.label_index for c in parts["dev"]], dev_probs,
+                                                                 y_test, test_probs)},
                      notes=(f"Trained with Voice Desk's {recipe.configuration} recipe on {corpus.name}. "
                             f"Labels from SVD session type; organic/functional groups from divr-diagnosis "
                             f"map {corpus.diagnosis_map}." if corpus.diagnosis_map else

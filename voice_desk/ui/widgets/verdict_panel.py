@@ -38,6 +38,27 @@ class _KeepSpace(QObject):
         return False
 
 
+def verdict_html(prediction, true_label: str | None) -> str:
+    """P(pathological), the model's threshold and borderline band, the label — in neutral colours
+    (a verdict is not a diagnosis; green and red would read as one) — and whether it matches the
+    true label when that is known."""
+    p, band = prediction.pathology_probability, prediction.band
+    rule = f"threshold {prediction.threshold:.2f}" + (f", borderline {band[0]:.2f}–{band[1]:.2f}" if band
+                                                       else ", no borderline band recorded")
+    text = (f"P(pathological) = <b>{p:.2f}</b> <span style='color:#555'>({rule})</span><br>"
+            f"→ <b>{html.escape(prediction.label)}</b>")
+    if prediction.borderline:
+        text += (" <span style='background:#eee6c8;padding:1px 3px'><b>borderline</b>: this model could as well "
+                 "have said the other</span>")
+    if true_label:
+        if prediction.label.lower() == true_label:
+            text += f" <span style='color:#555'>(matches the true label, {html.escape(true_label)})</span>"
+        else:
+            text += (f" <span style='color:#7a4b00'><b>✗ does not match the true label, "
+                     f"{html.escape(true_label)}</b></span>")
+    return text + "<br>"
+
+
 class VerdictPanel(QWidget):
     run_requested = Signal()
     cancel_requested = Signal()
@@ -164,15 +185,7 @@ class VerdictPanel(QWidget):
         for entry, prediction in rows:
             parts.append(f"<p><b>{html.escape(entry.name)}</b><br>")
             if prediction.gives_verdict and prediction.pathology_probability is not None:
-                p = prediction.pathology_probability
-                colour = "#a01010" if prediction.label == "pathological" else "#106010"
-                parts.append(f"P(pathological) = <b>{p:.2f}</b> → <b style='color:{colour}'>"
-                             f"{html.escape(prediction.label)}</b>")
-                if true_label:
-                    right = prediction.label.lower() == true_label
-                    parts.append(" <span style='color:#555'>(" + ("matches" if right else "does not match")
-                                 + f" the true label, {html.escape(true_label)})</span>")
-                parts.append("<br>")
+                parts.append(verdict_html(prediction, true_label))
             else:
                 reason = prediction.no_verdict_reason or "it was not trained to tell healthy from pathological voices"
                 parts.append(f"<i>No verdict: {html.escape(reason)}.</i>")

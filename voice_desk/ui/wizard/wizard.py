@@ -13,6 +13,8 @@ window's process never imports torch.
 
 from __future__ import annotations
 
+import html
+
 import sys
 from pathlib import Path
 
@@ -144,15 +146,16 @@ class ResultsPage(QWizardPage):
 
     def initializePage(self) -> None:
         from voice_desk.model.card import ModelCard
+        from voice_desk.model.operating_point import OperatingPoint, test_summary
 
         card = ModelCard.load(self.draft.bundle)
         test = card.metrics["test"]
-        genders = "; ".join(f"{g}: UAR {m['uar']}, AUC {m['auc']} (n={m['n']})"
-                            for g, m in test.get("per_gender", {}).items())
-        self.summary.setText(f"<b>UAR {test['uar']:.3f} &nbsp; AUC "
-                             f"{'n/a' if test['auc'] is None else format(test['auc'], '.3f')}</b> on {test['n']} "
-                             f"test recordings ({card.configuration}).<br>By gender — {genders}<br>"
-                             f"Saved in {self.draft.bundle}")
+        genders = "<br>".join(f"&nbsp;&nbsp;{html.escape(g)}: {html.escape(test_summary(m))}"
+                              for g, m in test.get("per_gender", {}).items())
+        point = OperatingPoint.from_metrics(card.metrics)
+        self.summary.setText(f"<b>{html.escape(test_summary(test))}</b> ({card.configuration}; UAR at 0.5, as the "
+                             f"study reports it)<br>Verdicts use {html.escape(point.describe())}<br>"
+                             f"By gender:<br>{genders}<br>Saved in {html.escape(str(self.draft.bundle))}")
         self.confusion.set_matrix(test["confusion_matrix"])
         self.roc.set_roc(test["roc"]["fpr"], test["roc"]["tpr"],
                          {g: m["roc"] for g, m in test.get("per_gender", {}).items() if "roc" in m})
