@@ -486,3 +486,25 @@ def test_the_frequency_axis_choice_redraws_every_map_on_the_models_mel_scale(qtb
     window.save_layout()
     again = make_window()
     assert again.relevance.frequency_axis == "mel"                 # remembered
+
+
+def test_a_fixed_relevance_scale_compares_recordings_and_says_so_in_the_key(qtbot, make_window, clip, tiny_bundle):
+    from voice_desk.model.relevance_image import relevance_levels, relevance_rgba
+
+    window = _window_with(qtbot, make_window, tiny_bundle)
+    open_and_wait(qtbot, window, clip)
+    _wait_results(qtbot, window, 1)
+    legend, view = window.relevance.legend, window.spectrogram_view
+    assert legend.low.text() == "low" and "relative to this recording" in legend.toolTip()
+    window.relevance.scale_actions["uniform"].trigger()            # View → Relevance scale → uniform
+    assert legend.low.text() == "¼×" and legend.high.text() == "4×" and "uniform map" in legend.toolTip()
+    assert view.caption_key.low.text() == "¼×"                      # the picture's own key says it too
+    e = window.relevance.overlay_explanation()
+    expected = relevance_rgba(e.log_mel_power, e.frame_relevance, "study", axis="linear", max_hz=view.max_hz,
+                              scale="uniform")
+    assert np.array_equal(view.overlay.image, expected)
+    # a flat map is not stretched over the whole range on the uniform scale: it is 1× everywhere
+    flat = np.ones((10, 128))
+    assert np.allclose(relevance_levels(flat, "uniform"), 0.5) and np.allclose(relevance_levels(flat * 3, "uniform"), 0.5)
+    window.save_layout()
+    assert make_window().relevance.scale == "uniform"              # remembered

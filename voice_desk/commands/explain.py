@@ -15,6 +15,9 @@ def add_arguments(parser) -> None:
                         help="also write the study's picture (hue = relevance, brightness = power; .svg or .pdf "
                              "give a vector file)")
     parser.add_argument("--rendering", choices=("study", "heat"), default="study", help="picture style for --png")
+    parser.add_argument("--scale", choices=("recording", "uniform"), default="recording",
+                        help="colours of --png: relevance within this recording (the study's picture), or relative "
+                             "to a uniform map on a fixed scale (¼× to 4×) that compares recordings and models")
     parser.add_argument("--axis", choices=("mel", "linear"), default="mel",
                         help="frequency axis of --png: the model's mel scale (to 8000 Hz) or linear Hz like Praat")
     parser.add_argument("--max-hz", type=float, default=None, metavar="HZ",
@@ -25,14 +28,13 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    import json
-
     from voice_desk.audio.load import load_recording
     from voice_desk.commands._common import output_path
     from voice_desk.model.quiet import quiet_libraries
     from voice_desk.errors import VoiceDeskError
     from voice_desk.model.bundle import load_model
     from voice_desk.model.engine import Engine
+    from voice_desk.model.json_io import dumps
     from voice_desk.model.source import resolve_source
 
     # Everything that can be checked quickly is checked before the slow model load.
@@ -59,9 +61,9 @@ def run(args) -> int:
     if png is not None:
         from voice_desk.model.relevance_image import save_png
 
-        save_png(explanation, png, rendering=args.rendering, axis=args.axis, max_hz=args.max_hz)
+        save_png(explanation, png, rendering=args.rendering, axis=args.axis, max_hz=args.max_hz, scale=args.scale)
     if args.json:
-        print(json.dumps(explanation.to_record(), indent=2))
+        print(dumps(explanation.to_record(), indent=2))
     else:
         from voice_desk.commands.predict import describe
 

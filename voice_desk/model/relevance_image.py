@@ -19,6 +19,13 @@ Frequency axes (:data:`FREQUENCY_AXES`):
 * ``"linear"`` — rows resampled to linear Hz from 0 to ``max_hz`` (Praat's picture, 5000 Hz by
   default); each row takes the mel bin nearest its frequency.
 
+Scales (:data:`SCALES`): how relevance becomes a colour level.
+
+* ``"recording"`` — from the recording's lowest to its highest relevance (the study's picture); a
+  nearly flat map is stretched over the whole range, and two maps cannot be compared by colour;
+* ``"uniform"`` — relevance relative to a uniform map (every cell the same: 1×), on a fixed
+  log scale from ¼× to 4×, so a colour means the same for every recording and model.
+
 Time: frame *i* of a map is Kaldi's 25 ms window starting at ``i * frame_shift`` (centred 12.5 ms
 later), see :func:`frame_extent`.
 
@@ -33,6 +40,11 @@ import numpy as np
 
 RENDERINGS = ("study", "heat")
 FREQUENCY_AXES = ("linear", "mel")
+SCALES = ("recording", "uniform")
+#: The uniform scale spans this many octaves either side of 1× (¼× .. 4×).
+UNIFORM_OCTAVES = 2.0
+SCALE_WORDS = {"recording": ("low", "high", "relevance (within this recording)"),
+               "uniform": ("¼×", "4×", "relevance relative to a uniform map (1× in the middle)")}
 #: Kaldi fbank's mel range for 16 kHz input (ASTFeatureExtractor: 20 Hz to Nyquist).
 MEL_LOW_HZ = 20.0
 MEL_HIGH_HZ = 8000.0
@@ -126,6 +138,20 @@ def normalise_relevance(relevance: np.ndarray) -> np.ndarray:
     return ((relevance - lo) / (hi - lo)).astype(np.float32)
 
 
+def relevance_levels(relevance: np.ndarray, scale: str = "recording") -> np.ndarray:
+    """Relevance -> 0..1 colour levels on ``scale`` (see :data:`SCALES`)."""
+    if scale == "recording":
+        return normalise_relevance(relevance)
+    if scale != "uniform":
+        raise ValueError(f"unknown relevance scale {scale!r}; choose one of {SCALES}")
+    relevance = np.asarray(relevance, dtype=np.float64)
+    mean = float(np.mean(relevance)) if relevance.size else 0.0
+    if mean <= 0:
+        return np.full(relevance.shape, 0.5, np.float32)
+    ratio = np.log2(np.maximum(relevance / mean, 2.0 ** -(2 * UNIFORM_OCTAVES)))
+    return np.clip(ratio / (2 * UNIFORM_OCTAVES) + 0.5, 0.0, 1.0).astype(np.float32)
+
+
 def _hsv_to_rgb(h: np.ndarray, s: np.ndarray, v: np.ndarray) -> np.ndarray:
     i = np.floor(h * 6.0).astype(int) % 6
     f = h * 6.0 - np.floor(h * 6.0)
@@ -137,19 +163,19 @@ def _hsv_to_rgb(h: np.ndarray, s: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 
 def study_rgb(log_mel_power: np.ndarray, relevance: np.ndarray,
-              dynamic_range_db: float = DYNAMIC_RANGE_DB) -> np.ndarray:
+              dynamic_range_db: float = DYNAMIC_RANGE_DB, scale: str = "recording") -> np.ndarray:
     """(frames, mel) inputs -> (frames, mel, 3) RGB in 0..1: hue from blue (low relevance)
     to red (high), brightness from spectral power."""
-    hue = (1.0 - normalise_relevance(relevance)) * (2.0 / 3.0)
+    hue = (1.0 - relevance_levels(relevance, scale)) * (2.0 / 3.0)
     value = power_brightness(log_mel_power, dynamic_range_db)
     return _hsv_to_rgb(hue, np.ones_like(value), value)
 
 
-def heat_rgba(relevance: np.ndarray) -> np.ndarray:
+def heat_rgba(relevance: np.ndarray, scale: str = "recording") -> np.ndarray:
     """(frames, mel) -> (frames, mel, 4) RGBA in 0..1: dark red to yellow as relevance rises;
     transparent over the lower 40 % of the clip's range and opaque at its top (a smooth step),
     so the spectrogram under it stays readable where the model did not look."""
-    rel = normalise_relevance(relevance)
+    rel = relevance_levels(relevance, scale)
     ramp = np.clip((rel - HEAT_FLOOR) / (1.0 - HEAT_FLOOR), 0, 1)
     return np.stack([np.clip(0.5 + rel, 0, 1), np.clip(rel * 2 - 1, 0, 1), np.zeros_like(rel),
                      ramp * ramp * (3 - 2 * ramp)], axis=-1).astype(np.float32)
@@ -166,18 +192,20 @@ def _on_axis(mel_image: np.ndarray, axis: str, max_hz: float | None, rows: int) 
 
 
 def relevance_rgba(log_mel_power: np.ndarray, frame_relevance: np.ndarray, rendering: str = "study",
-                   axis: str = "mel", max_hz: float | None = None, rows: int = LINEAR_ROWS) -> np.ndarray:
+                   axis: str = "mel", max_hz: float | None = None, rows: int = LINEAR_ROWS,
+                   scale: str = "recording") -> np.ndarray:
     """The relevance map as (frames, rows, 4) uint8 RGBA, row 0 the lowest frequency.
 
     ``axis="mel"``: one row per mel bin (``rows`` and ``max_hz`` unused). ``axis="linear"``:
     ``rows`` rows from 0 to ``max_hz`` Hz (default 5000), each the mel bin nearest its frequency.
-    Colours are worked out over the whole clip first, so a cell has the same colour on either axis.
+    Colours are worked out over the whole clip first, so a cell has the same colour on either axis;
+    ``scale`` says how relevance becomes a colour level (:data:`SCALES`).
     """
     if rendering == "study":
-        rgb = study_rgb(log_mel_power, frame_relevance)
+        rgb = study_rgb(log_mel_power, frame_relevance, scale=scale)
         rgba = np.concatenate([rgb, np.ones(rgb.shape[:-1] + (1,), np.float32)], axis=-1)
     elif rendering == "heat":
-        rgba = heat_rgba(frame_relevance)
+        rgba = heat_rgba(frame_relevance, scale)
     else:
         raise ValueError(f"unknown rendering {rendering!r}; choose one of {RENDERINGS}")
     return np.rint(_on_axis(rgba, axis, max_hz, rows) * 255).astype(np.uint8)
@@ -191,10 +219,11 @@ def over_grey(rgba: np.ndarray, grey: np.ndarray | int) -> np.ndarray:
 
 
 def picture_rgb(log_mel_power: np.ndarray, frame_relevance: np.ndarray, rendering: str = "study",
-                axis: str = "mel", max_hz: float | None = None, rows: int = LINEAR_ROWS) -> np.ndarray:
+                axis: str = "mel", max_hz: float | None = None, rows: int = LINEAR_ROWS,
+                scale: str = "recording") -> np.ndarray:
     """(frames, rows, 3) uint8: the picture ``save_png`` draws. Study: :func:`relevance_rgba`'s
     colours (opaque); heat: those colours over :func:`grey_levels` of the mel power."""
-    rgba = relevance_rgba(log_mel_power, frame_relevance, rendering, axis, max_hz, rows)
+    rgba = relevance_rgba(log_mel_power, frame_relevance, rendering, axis, max_hz, rows, scale)
     if rendering == "study":
         return np.ascontiguousarray(rgba[..., :3])
     return over_grey(rgba, _on_axis(grey_levels(log_mel_power), axis, max_hz, rows))
@@ -214,7 +243,7 @@ def legend_rgb(rendering: str, width: int = 256, height: int = 1) -> np.ndarray:
 # ---------------------------------------------------------------------------- the PNG
 
 def save_png(explanation, path: str | Path, rendering: str = "study", title: str | None = None,
-             axis: str = "mel", max_hz: float | None = None) -> Path:
+             axis: str = "mel", max_hz: float | None = None, scale: str = "recording") -> Path:
     """Write the explanation as a picture (PNG; .svg/.pdf by the file name) with time (s) and
     frequency (Hz) axes, a relevance colour scale, and the recording's warnings.
 
@@ -232,7 +261,7 @@ def save_png(explanation, path: str | Path, rendering: str = "study", title: str
         raise ValueError(f"unknown frequency axis {axis!r}; choose one of {FREQUENCY_AXES}")
     max_hz = LINEAR_MAX_HZ if max_hz is None else float(max_hz)
     power, relevance = explanation.log_mel_power, explanation.frame_relevance
-    picture = picture_rgb(power, relevance, rendering, axis, max_hz)
+    picture = picture_rgb(power, relevance, rendering, axis, max_hz, scale=scale)
     t0, t1 = frame_extent(power.shape[0], explanation.frame_shift)
     fig, ax = plt.subplots(figsize=(10, 4), dpi=120)
     if axis == "mel":
@@ -256,10 +285,12 @@ def save_png(explanation, path: str | Path, rendering: str = "study", title: str
         verdict = "no verdict" + (f"; top class: {top[0][0]}" if top else "")
     ax.set_title(title or f"{Path(p.source).name} — {p.model} — {verdict}", fontsize=9)
     key = ListedColormap(legend_rgb(rendering)[0] / 255.0)
+    low, high, meaning = SCALE_WORDS[scale]
+    ticks = [0, 1] if scale == "recording" else [0, 0.5, 1]
     bar = fig.colorbar(ScalarMappable(norm=Normalize(0.0, 1.0), cmap=key), ax=ax, pad=0.01, fraction=0.03,
-                       ticks=[0, 1])
-    bar.ax.set_yticklabels(["low", "high"], fontsize=7)
-    bar.set_label("relevance (within this recording)", fontsize=7)
+                       ticks=ticks)
+    bar.ax.set_yticklabels([low, high] if scale == "recording" else [low, "1×", high], fontsize=7)
+    bar.set_label(meaning, fontsize=7)
     caption = ("hue = relevance (blue low, red high), brightness = spectral power (top 70 dB)"
                if rendering == "study" else "heat = relevance over the grey spectrogram (black = loud)")
     lines = [caption + ". Research use only, not a diagnosis."]

@@ -21,6 +21,8 @@ RENDERINGS = (("study", "Study: hue = relevance, brightness = power", "Study col
               ("heat", "Heat map over the grey spectrogram", "Heat map"))
 FREQUENCY_AXES = (("linear", "Linear Hz, as Praat draws it"),
                   ("mel", "Mel scale to 8000 Hz, as the model hears it"))
+SCALES = (("recording", "Within this recording (the study's picture)"),
+          ("uniform", "Relative to a uniform map, ¼× to 4× (compares recordings and models)"))
 
 
 class RelevanceController(QObject):
@@ -52,6 +54,15 @@ class RelevanceController(QObject):
             self.axis_actions[key] = action
         self.axis_actions["linear"].setChecked(True)
         self.axis_group.triggered.connect(lambda action: self.set_frequency_axis(action.data()))
+        self.scale_group = QActionGroup(self)
+        self.scale_actions: dict[str, QAction] = {}
+        for key, text in SCALES:
+            action = QAction(text, self, checkable=True)
+            action.setData(key)
+            self.scale_group.addAction(action)
+            self.scale_actions[key] = action
+        self.scale_actions["recording"].setChecked(True)
+        self.scale_group.triggered.connect(lambda action: self.set_scale(action.data()))
         self.rendering_box = QComboBox()
         for key, _text, short in RENDERINGS:
             self.rendering_box.addItem(short, key)
@@ -102,6 +113,9 @@ class RelevanceController(QObject):
         for action in self.rendering_actions.values():
             rendering_menu.addAction(action)
         view_menu.addAction(self.side_by_side_action)
+        scale_menu = view_menu.addMenu("Relevance scale")
+        for action in self.scale_actions.values():
+            scale_menu.addAction(action)
         axis_menu = view_menu.addMenu("Frequency axis")
         for action in self.axis_actions.values():
             axis_menu.addAction(action)
@@ -120,6 +134,8 @@ class RelevanceController(QObject):
         self.overlay_action.setChecked(str(s.value("overlay/shown", "true")) == "true")
         axis = str(s.value("view/frequency_axis", "linear"))
         self.set_frequency_axis(axis if axis in self.axis_actions else "linear")
+        scale = str(s.value("overlay/scale", "recording"))
+        self.set_scale(scale if scale in self.scale_actions else "recording")
 
     def save_settings(self) -> None:
         s = stored.app_settings()
@@ -127,6 +143,7 @@ class RelevanceController(QObject):
         s.setValue("overlay/opacity", self.opacity_slider.value())
         s.setValue("overlay/shown", "true" if self.overlay_action.isChecked() else "false")
         s.setValue("view/frequency_axis", self.frequency_axis)
+        s.setValue("overlay/scale", self.scale)
 
     # ------------------------------------------------------------------ rendering
     @property
@@ -141,6 +158,17 @@ class RelevanceController(QObject):
         if key in self.rendering_actions:
             self.rendering_actions[key].setChecked(True)
         self.legend.set_rendering(self.rendering)
+        self.update()
+
+    @property
+    def scale(self) -> str:
+        return next(key for key, action in self.scale_actions.items() if action.isChecked())
+
+    def set_scale(self, scale: str) -> None:
+        """View → Relevance scale: colours within this recording (the study's picture) or relative to
+        a uniform map on a fixed scale, so two recordings or two models can be compared by colour."""
+        self.scale_actions[scale].setChecked(True)
+        self.legend.set_scale(scale)
         self.update()
 
     @property
@@ -193,7 +221,7 @@ class RelevanceController(QObject):
             self.view.set_caption("")
         else:
             self.view.set_overlay(self._rgba(explanation, self.view), explanation.frame_shift)
-            self.view.set_caption(self._caption(explanation), self.rendering)
+            self.view.set_caption(self._caption(explanation), self.rendering, self.scale)
         self._show_main_overlay()
         self._update_side_views()
         self._update_phone_chart()
@@ -213,7 +241,7 @@ class RelevanceController(QObject):
 
     def _rgba(self, explanation, view: SpectrogramView):
         return relevance_rgba(explanation.log_mel_power, explanation.frame_relevance, self.rendering,
-                              axis=view.frequency_axis, max_hz=view.max_hz)
+                              axis=view.frequency_axis, max_hz=view.max_hz, scale=self.scale)
 
     # ------------------------------------------------------------------ side by side
     def _side_by_side_toggled(self, on: bool) -> None:
@@ -241,7 +269,7 @@ class RelevanceController(QObject):
             view.set_overlay(self._rgba(explanation, view), explanation.frame_shift)
             view.set_opacity(1.0)
             view.show_overlay(True)
-            view.set_caption(self._caption(explanation, entry.name), self.rendering)
+            view.set_caption(self._caption(explanation, entry.name), self.rendering, self.scale)
             view.follow_view_range()
         if self.side_by_side_action.isChecked() and not wanted:
             self.window.status("Side by side shows each model's map once the models have run. "

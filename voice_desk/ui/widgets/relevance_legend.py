@@ -13,16 +13,19 @@ import numpy as np
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
-from voice_desk.model.relevance_image import legend_rgb
+from voice_desk.model.relevance_image import SCALE_WORDS, legend_rgb
 
 WIDTH, HEIGHT = 72, 18
 
 TIPS = {
-    "study": ("Study colours: hue = relevance (blue = low, green, yellow, red = high, relative to this "
-              "recording); brightness = spectral power (bright = loud, dark = quiet)."),
-    "heat": ("Heat map: red to yellow where the model's relevance is high (relative to this recording); "
+    "study": ("Study colours: hue = relevance (blue = low, green, yellow, red = high, {scale}); "
+              "brightness = spectral power (bright = loud, dark = quiet)."),
+    "heat": ("Heat map: red to yellow where the model's relevance is high ({scale}); "
              "the grey spectrogram shows through where it is low."),
 }
+SCALE_TIPS = {"recording": "relative to this recording: colours cannot be compared between recordings or models",
+              "uniform": "relative to a uniform map, from ¼× to 4× with 1× in the middle: the same colour means "
+                         "the same for every recording and model"}
 
 
 class RelevanceLegend(QWidget):
@@ -43,6 +46,7 @@ class RelevanceLegend(QWidget):
         layout.addWidget(self.swatch)
         layout.addWidget(self.high)
         self.rendering = ""
+        self.scale = "recording"
         self._image: QImage | None = None
         self.set_rendering("study")
 
@@ -52,4 +56,12 @@ class RelevanceLegend(QWidget):
         self._image = image.copy()        # own the pixels (rgb is freed on return)
         self.swatch.setPixmap(QPixmap.fromImage(self._image))
         self.rendering = rendering
-        self.setToolTip(TIPS.get(rendering, ""))
+        self.setToolTip(TIPS.get(rendering, "").format(scale=SCALE_TIPS[self.scale]))
+
+    def set_scale(self, scale: str) -> None:
+        """Which scale the colours are on: the end labels and the tip say it."""
+        self.scale = scale
+        low, high, _ = SCALE_WORDS[scale]
+        self.low.setText(low)
+        self.high.setText(high)
+        self.setToolTip(TIPS.get(self.rendering, "").format(scale=SCALE_TIPS[scale]))

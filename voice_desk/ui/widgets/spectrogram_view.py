@@ -86,11 +86,13 @@ class SpectrogramView(TimePlot):
         row.addWidget(self.caption_key)
         self.caption.hide()
 
-    def set_caption(self, text: str, rendering: str = "study") -> None:
-        """``text`` (whose relevance) and the colour key of ``rendering`` at the top right."""
+    def set_caption(self, text: str, rendering: str = "study", scale: str = "recording") -> None:
+        """``text`` (whose relevance) and the colour key of ``rendering`` on ``scale`` at the top right."""
         self.caption_text.setText(text)
         if rendering != self.caption_key.rendering:
             self.caption_key.set_rendering(rendering)
+        if scale != self.caption_key.scale:
+            self.caption_key.set_scale(scale)
         self.caption.adjustSize()
         self._place_caption()
         self._show_or_hide()
