@@ -508,3 +508,36 @@ def test_a_fixed_relevance_scale_compares_recordings_and_says_so_in_the_key(qtbo
     assert np.allclose(relevance_levels(flat, "uniform"), 0.5) and np.allclose(relevance_levels(flat * 3, "uniform"), 0.5)
     window.save_layout()
     assert make_window().relevance.scale == "uniform"              # remembered
+
+
+def test_phone_bars_show_both_models_relative_to_the_recordings_mean(qtbot, make_window, clip, tiny_bundle,
+                                                                      tiny_bundle_finetuned):
+    window = _window_with(qtbot, make_window, tiny_bundle, tiny_bundle_finetuned)
+    open_and_wait(qtbot, window, clip)
+    _wait_results(qtbot, window, 2)
+    chart = window.relevance.phone_chart
+    assert chart.measure == "relative" and len(chart.series) == 2 and len(chart.bars) == 2   # side by side
+    assert [name for name, _ in chart.series] == ["ast_freeze", "ast_finetuned"]
+    heights = chart.bars[0].opts["height"]
+    assert list(heights) == pytest.approx([r.relative for r in chart.rows])
+    # 1.0 = the recording's average: the length-weighted mean of the relative values over all frames is 1
+    durations = np.array([r.duration for r in chart.rows])
+    assert 0.2 < float(np.sum(durations * heights) / durations.sum()) < 5
+    window.relevance.measure_box.setCurrentIndex(window.relevance.measure_box.findData("share"))
+    assert list(chart.bars[0].opts["height"]) == pytest.approx([r.share for r in chart.rows])
+    assert "Per-phone relevance — ast_freeze, ast_finetuned" == window.relevance.phone_dock.windowTitle()
+
+
+def test_phones_from_a_doubtful_alignment_are_drawn_as_doubtful(qtbot, make_window, tmp_path, tiny_bundle):
+    import soundfile as sf
+    from conftest import speech_like
+
+    buzz = tmp_path / "buzz.wav"                            # not the sentence: the aligner is not confident
+    sf.write(buzz, np.pad(speech_like(2.0), 4800), 16000)
+    window = _window_with(qtbot, make_window, tiny_bundle)
+    open_and_wait(qtbot, window, buzz)
+    _wait_results(qtbot, window, 1)
+    chart = window.relevance.phone_chart
+    assert window.session.alignment.confidence < 0.5 and chart.rows
+    assert "probably wrong" in chart.doubtful and "Doubtful alignment" in chart.note.toPlainText()
+    assert chart.bars[0].opts["brushes"][0].color().alpha() < 255            # pale, not drawn as sound

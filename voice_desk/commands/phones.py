@@ -25,20 +25,22 @@ def add_arguments(parser) -> None:
 
 
 def format_table(table) -> str:
-    """Rows of a :func:`voice_desk.analysis.phone_relevance.relevance_table`, one column pair per model."""
+    """Rows of a :func:`voice_desk.analysis.phone_relevance.relevance_table`, three columns per model."""
     models = list(table)
     first = table[models[0]]
     head = f"{'word':8s} {'phone':6s} {'start s':>8s} {'end s':>8s} {'dur ms':>7s}"
     for i, _ in enumerate(models, 1):
-        head += f"  {f'mean #{i}':>10s} {f'share #{i}':>8s}"
+        head += f"  {f'rel #{i}':>7s} {f'mean #{i}':>10s} {f'share #{i}':>8s}"
     lines = [head]
     for k, row in enumerate(first):
         line = f"{row.word or '-':8s} {row.phone:6s} {row.start:8.3f} {row.end:8.3f} {row.duration * 1000:7.0f}"
         for m in models:
             r = table[m][k]
-            line += f"  {r.mean_relevance:10.3g} {r.share * 100:7.1f}%"
+            line += f"  {r.relative:7.2f} {r.mean_relevance:10.3g} {r.share * 100:7.1f}%"
         lines.append(line)
     lines += [f"#{i}: {m}" for i, m in enumerate(models, 1)]
+    lines.append("# rel: mean relevance relative to the recording's mean (1.00 = average, whatever the phone's "
+                 "length, as the window's bars); share: the phone's part of the recording's relevance")
     return "\n".join(lines)
 
 

@@ -69,6 +69,17 @@ def source_text(alignment: Alignment) -> str:
     return f"tiers from {source_name(alignment)}" + (f" ({', '.join(quality)})" if quality else "")
 
 
+def doubt(alignment: Alignment | None) -> str:
+    """Why phones drawn on these tiers may be wrong ('' when there is no reason to doubt them):
+    an aligner's confidence below :data:`voice_desk.align.builtin.LOW_CONFIDENCE`."""
+    from voice_desk.align.builtin import LOW_CONFIDENCE
+
+    if alignment is None or alignment.confidence is None or alignment.confidence >= LOW_CONFIDENCE:
+        return ""
+    return (f"{source_name(alignment)} is not confident of these phones (confidence {alignment.confidence:.2f}, "
+            f"below {LOW_CONFIDENCE:.2f}); the phone boundaries are probably wrong. Check them, or align with MFA.")
+
+
 def source_id(alignment: Alignment | None) -> str | None:
     """The tiers' source for a results file (JSON, CSV): 'builtin', 'mfa' or the TextGrid's path,
     with ' (approximate)' where the aligner is approximate."""

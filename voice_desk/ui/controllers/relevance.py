@@ -13,7 +13,8 @@ from voice_desk.model.relevance_image import relevance_rgba
 from voice_desk.session.export import phone_rows
 from voice_desk.ui import settings as stored
 from voice_desk.ui.actions import make_action
-from voice_desk.ui.widgets.phone_chart import PhoneChart
+from voice_desk.session.tiers import doubt
+from voice_desk.ui.widgets.phone_chart import MEASURES, PhoneChart
 from voice_desk.ui.widgets.relevance_legend import RelevanceLegend
 from voice_desk.ui.widgets.spectrogram_view import SpectrogramView
 
@@ -87,9 +88,20 @@ class RelevanceController(QObject):
         self.side_views: list[SpectrogramView] = []
         self.phone_chart = PhoneChart()
         self.phone_chart.phone_clicked.connect(lambda index: self.window.tiers.tier_view.select("phones", index))
+        self.measure_box = QComboBox()
+        for key, (_label, meaning) in MEASURES.items():
+            self.measure_box.addItem(meaning[0].upper() + meaning[1:], key)
+        self.measure_box.setToolTip("What the bars show")
+        self.measure_box.currentIndexChanged.connect(lambda _i: self._update_phone_chart())
+        chart_box = QWidget()
+        chart_layout = QVBoxLayout(chart_box)
+        chart_layout.setContentsMargins(2, 0, 2, 0)
+        chart_layout.setSpacing(0)
+        chart_layout.addWidget(self.measure_box, 0, Qt.AlignmentFlag.AlignLeft)
+        chart_layout.addWidget(self.phone_chart, 1)
         self.phone_dock = QDockWidget("Per-phone relevance", window)
         self.phone_dock.setObjectName("phone_dock")
-        self.phone_dock.setWidget(self.phone_chart)
+        self.phone_dock.setWidget(chart_box)
         s = self.session
         s.results_changed.connect(self._results_changed)
         s.models_changed.connect(self._results_changed)
@@ -277,25 +289,32 @@ class RelevanceController(QObject):
 
     # ------------------------------------------------------------------ per-phone relevance
     def _update_phone_chart(self) -> None:
-        explanation, alignment = self.overlay_explanation(), self.session.alignment
-        name = self.model_box.currentText()
-        self.phone_dock.setWindowTitle(f"Per-phone relevance — {name}" if explanation is not None
-                                       else "Per-phone relevance")
-        if explanation is None or alignment is None:
-            if explanation is not None:
+        """Every model that ran, side by side on the same phones (the overlay's model first)."""
+        s, alignment = self.session, self.session.alignment
+        ran = [(path, entry) for path, entry in s.model_entries.items() if path in s.explanations]
+        first = self.model_box.currentData()
+        ran.sort(key=lambda item: item[0] != first)
+        names = ", ".join(entry.name for _, entry in ran)
+        self.phone_dock.setWindowTitle(f"Per-phone relevance — {names}" if ran else "Per-phone relevance")
+        measure = self.measure_box.currentData()
+        if not ran or alignment is None:
+            if ran:
                 why = "Open a TextGrid or align the recording (Tiers menu) to see relevance per phone."
-            elif not self.session.model_entries:
+            elif not s.model_entries:
                 why = "Per-phone relevance needs a model: none is installed yet (Models → Import…)."
             else:
                 why = "Per-phone relevance appears here once a model has run."
-            self.phone_chart.set_rows([], [], why)
+            self.phone_chart.set_series([], [], measure, empty_message=why)
             return
-        rows = phone_rows(explanation, alignment)
+        series = [(entry.name if len(ran) > 1 else "", phone_rows(s.explanations[path], alignment))
+                  for path, entry in ran]
+        rows = series[0][1]
         indices = [i for i, p in enumerate(alignment.phones) if not p.is_silence]
+        explanation = s.explanations[ran[0][0]]
         assessed = explanation.frame_relevance.shape[0] * explanation.frame_shift
         why = "" if rows else (f"No phone lies in the part of the recording the model assessed (the first "
                                f"{assessed:.2f} s), so there is no relevance per phone.")
-        self.phone_chart.set_rows(rows, indices[:len(rows)], why)
+        self.phone_chart.set_series(series, indices[:len(rows)], measure, doubt(alignment), why)
 
     def interval_clicked(self, tier: str, index: int) -> None:
         self.phone_chart.highlight_tier_index(index if tier == "phones" else None)
