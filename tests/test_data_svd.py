@@ -72,12 +72,12 @@ def test_pathology_filter(tree):
 
 
 def test_not_an_svd_folder(tmp_path):
-    with pytest.raises(SvdError, match="no Saarbruecken Voice Database sessions"):
+    with pytest.raises(SvdError, match="no Saarbrücken Voice Database sessions"):
         load_corpus(f"svd:{tmp_path}")
     with pytest.raises(SvdError, match="does not exist"):
         load_corpus(f"svd:{tmp_path / 'missing'}")
     (tmp_path / "list.csv").write_text("path,label,speaker,gender\n")
-    with pytest.raises(SvdError, match="a file, not the Saarbruecken Voice Database folder"):
+    with pytest.raises(SvdError, match="a file, not the Saarbrücken Voice Database folder"):
         load_corpus(f"svd:{tmp_path / 'list.csv'}")
 
 

@@ -93,7 +93,7 @@ def test_progress_json_in_a_subprocess(freeze_bundle, tmp_path):
 
 def test_bad_data_gives_a_clear_error(tmp_path, capsys):
     assert main(["train", "--data", f"svd:{tmp_path}", "--out", str(tmp_path / "m")]) == 2
-    assert "no Saarbruecken Voice Database sessions" in capsys.readouterr().err
+    assert "no Saarbrücken Voice Database sessions" in capsys.readouterr().err
 
 
 def test_ast_finetuned_learns_and_resumes_after_being_killed(tmp_path, capsys):

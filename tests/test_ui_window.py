@@ -291,7 +291,8 @@ def test_tier_boundaries_stay_vertical_lines_when_zoomed(qtbot, make_window, cli
         for (x0, x1), (y0, y1) in zip(x.reshape(-1, 2), y.reshape(-1, 2)):
             assert x0 == x1 or y0 == y1, f"a slanted tier line from ({x0}, {y0}) to ({x1}, {y1})"
         boundaries = {round(float(v), 6) for v, w in zip(x[::2], x[1::2]) if v == w}
-        assert {0.2, 1.2, 1.5} <= boundaries       # phone and word boundaries from clip.TextGrid
+        shown = {b for b in (0.2, 1.2, 1.5) if start <= b <= end}   # phone and word boundaries from clip.TextGrid
+        assert shown <= boundaries and all(start <= b <= end for b in boundaries)   # only what is in view
 
 
 def test_buttons_without_a_recording_say_what_to_do_first(qtbot, make_window, monkeypatch):
@@ -344,3 +345,42 @@ def test_a_typed_maximum_frequency_applies_at_the_first_ok(qtbot, make_window, c
     qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.spectrogram_view.max_hz > 7900, timeout=WAIT_MS)
     assert window.spectrogram_view.box.viewRange()[1][1] == pytest.approx(8000)   # the axis shows it at once
+
+
+def test_tiers_draw_only_what_is_in_view(qtbot):
+    """10 000 phones took seconds (a label item each) and froze the window at 10**6: only the
+    intervals in view get items, and only boundaries in view are drawn."""
+    from voice_desk.align.tiers import Alignment, Interval
+    from voice_desk.ui.app import application
+    from voice_desk.ui.widgets.tier_view import TierView
+    from voice_desk.ui.widgets.view_range import ViewRange
+
+    application()
+    view_range = ViewRange()
+    view = TierView(view_range)
+    qtbot.addWidget(view)
+    view.resize(800, 110)
+    view.show()
+    phones = [Interval(i * 0.06, (i + 1) * 0.06, "aː") for i in range(10_000)]
+    view_range.reset(600.0)
+    view.set_alignment(Alignment(words=[Interval(0.0, 600.0, "")], phones=phones, duration=600.0))
+    assert len(view.labels) <= 800 and len(view.lines.getData()[0]) <= 4 * 800 + 2
+    view_range.set_visible(60.03, 61.17)                   # 20 phones of 60 ms in view (two of them in part)
+    texts = [(round(item.pos().x(), 3), item.toPlainText()) for item in view.labels]
+    assert len(texts) == 20 and all(t == "aː" and 60.0 < x < 61.2 for x, t in texts)
+    assert all(item.isVisible() for item in view.labels)
+    x, _ = view.lines.getData()
+    assert set(np.round(x[2:], 6)) == {round(60.06 + 0.06 * k, 6) for k in range(19)}
+    assert view.find(60.5, 0.5) == ("phones", 1008)
+
+
+def test_exports_of_the_demo_are_named_after_it_in_the_takes_folder(qtbot, make_window, monkeypatch):
+    window = make_window()
+    window.opening.demo_action.trigger()
+    qtbot.waitUntil(lambda: window.session.recording is not None, timeout=WAIT_MS)
+    offered = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda parent, title, start, filters: offered.append(start)
+                        or ("", ""))
+    window.export.export_png_action.trigger()
+    assert offered == [str(window.recorder.takes_folder() / "guten_morgen_synthetic-view.png")]
+    assert not window.relevance.side_by_side_action.isEnabled()       # no model has run: nothing to put side by side

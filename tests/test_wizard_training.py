@@ -107,7 +107,7 @@ def test_finetune_on_cpu_gives_gpu_advice_and_a_crash_does_not_take_the_window_d
 
 def test_split_page_shares_rule_and_a_split_that_cannot_train(qtbot, wizard):
     page = _load_svd(qtbot, wizard)
-    page.rule_combo.setCurrentText("agree_or_other")
+    page.rule_combo.setCurrentIndex(page.rule_combo.findData("agree_or_other"))
     page.load()
     qtbot.waitUntil(lambda: page.isComplete() and page.load_button.isEnabled(), timeout=60_000)
     wizard.next()
@@ -134,10 +134,10 @@ def test_training_gets_the_data_as_it_was_read_when_a_field_changes_meanwhile(qt
     page = wizard.data_page
     root = str(shared_svd_tree()["root"])
     page.path_edit.setText(root)
-    page.rule_combo.setCurrentText("agree_or_other")
+    page.rule_combo.setCurrentIndex(page.rule_combo.findData("agree_or_other"))
     page.load()
     page.path_edit.setText(str(tmp_path))  # edited while the data is read (the result arrives later)
-    page.rule_combo.setCurrentText("organic_first")
+    page.rule_combo.setCurrentIndex(page.rule_combo.findData("organic_first"))
     qtbot.waitUntil(page.isComplete, timeout=60_000)
     draft = wizard.draft
     assert draft.data_spec == f"svd:{root}" and draft.data_settings["multi_diagnosis_rule"] == "agree_or_other"
@@ -149,7 +149,7 @@ def test_bad_folder_shows_the_reason(qtbot, wizard, tmp_path):
     page.path_edit.setText(str(tmp_path))
     page.load()
     qtbot.waitUntil(lambda: page.load_button.isEnabled() and "Reading" not in page.counts_label.text(), timeout=30_000)
-    assert "no Saarbruecken Voice Database sessions" in page.counts_label.text()
+    assert "no Saarbrücken Voice Database sessions" in page.counts_label.text()
     assert not page.isComplete()
 
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from voice_desk.align.tiers import Interval
 
-#: The Saarbruecken Voice Database sentence ("phrase") the built-in aligner knows.
+#: The Saarbrücken Voice Database sentence ("phrase") the built-in aligner knows.
 SENTENCE = "Guten Morgen, wie geht es Ihnen?"
 
 

@@ -1,2 +1,2 @@
-"""Training data: the Saarbruecken Voice Database (through sbvoicedb), CSV manifests,
+"""Training data: the Saarbrücken Voice Database (through sbvoicedb), CSV manifests,
 diagnosis maps (organic / functional / other) and speaker-disjoint splits."""

@@ -59,7 +59,7 @@ class Corpus:
 
     clips: list[Clip]
     source: str                    # e.g. "svd:/data/svd" or "manifest:/x/list.csv"
-    name: str                      # short name for the model card ("Saarbruecken Voice Database")
+    name: str                      # short name for the model card ("Saarbrücken Voice Database")
     excluded: list[Excluded] = field(default_factory=list)
     diagnosis_map: str | None = None
     settings: dict = field(default_factory=dict)

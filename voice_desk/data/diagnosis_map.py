@@ -19,6 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from voice_desk.errors import VoiceDeskError
+from voice_desk.files import open_regular_text
 
 DEFAULT_MAP = "USVAC_2025"
 MAPS = {
@@ -96,11 +97,11 @@ class DiagnosisGrouping:
 def read_override_csv(path: str | Path) -> dict[str, str]:
     """``diagnosis,group`` rows (group: organic, functional or other)."""
     path = Path(path)
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         raise DiagnosisMapError("the diagnosis override file does not exist.", path=path)
     out = {}
     try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
+        with open_regular_text(path, "a CSV file", DiagnosisMapError, encoding="utf-8-sig", newline="") as f:
             reader = csv.DictReader(f)
             fields = [h.strip().lower() for h in reader.fieldnames or []]
             if "diagnosis" not in fields or "group" not in fields:

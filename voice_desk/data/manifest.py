@@ -8,10 +8,12 @@ organic / functional) shown in counts; missing group means healthy or other.
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 
 from voice_desk.data.corpus import Clip, Corpus, Excluded, normalise_gender, resolve_path
 from voice_desk.errors import VoiceDeskError
+from voice_desk.files import check_regular, open_regular_text
 
 REQUIRED = ("path", "label", "speaker", "gender")
 HEALTHY = {"healthy", "normal", "control", "0", "n"}
@@ -22,17 +24,28 @@ class ManifestError(VoiceDeskError):
     pass
 
 
+def _why_unusable(audio: str) -> str:
+    """'file not found', or what the path is instead of a regular file."""
+    if not os.path.lexists(audio):
+        return "file not found"
+    try:
+        check_regular(audio, "an audio file")
+    except VoiceDeskError as exc:
+        return exc.problem.rstrip(".")
+    return "file not found"
+
+
 def load_manifest(path: str | Path) -> Corpus:
     path = Path(path).expanduser()
     if path.is_dir():
         raise ManifestError("this is a folder, not a CSV manifest.", path=path,
-                            hint="Choose the .csv file; a Saarbruecken Voice Database folder is read with svd:FOLDER.")
-    if not path.is_file():
+                            hint="Choose the .csv file; a Saarbrücken Voice Database folder is read with svd:FOLDER.")
+    if not path.exists() and not path.is_symlink():
         raise ManifestError("the manifest file does not exist.", path=path,
                             hint="Give a CSV with the columns path,label,speaker,gender (optional: group).")
     clips, excluded, seen = [], [], {}
     try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
+        with open_regular_text(path, "a CSV manifest", ManifestError, encoding="utf-8-sig", newline="") as f:
             reader = csv.DictReader(f)
             header = [h.strip().lower() for h in (reader.fieldnames or [])]
             missing = [c for c in REQUIRED if c not in header]
@@ -60,8 +73,8 @@ def load_manifest(path: str | Path) -> Corpus:
                     raise ManifestError(f"line {n}: '{row['path']}' is already listed on line {seen[audio]}.",
                                         path=path, hint="List each recording once.")
                 seen[audio] = n
-                if not Path(audio).is_file():
-                    excluded.append(Excluded(f"line {n}: {row['path']}", "file not found"))
+                if not Path(audio).is_file():   # only regular files: a pipe would block training
+                    excluded.append(Excluded(f"line {n}: {row['path']}", _why_unusable(audio)))
                     continue
                 group = row.get("group", "").lower() or ("healthy" if label == "healthy" else "other")
                 clips.append(Clip(path=audio, label=label, speaker=row["speaker"],

@@ -20,7 +20,7 @@ def load_corpus(spec: str, *, diagnosis_map: str = "USVAC_2025", diagnosis_overr
             kind, where = "svd", spec
         else:
             raise VoiceDeskError(f"'{spec}' names no training data.",
-                                 hint="Use svd:FOLDER (a Saarbruecken Voice Database copy) or manifest:FILE.csv.")
+                                 hint="Use svd:FOLDER (a Saarbrücken Voice Database copy) or manifest:FILE.csv.")
     if kind == "manifest":
         from voice_desk.data.manifest import load_manifest
 

@@ -21,6 +21,8 @@ from pathlib import Path
 
 from voice_desk.data.corpus import Clip, Corpus
 from voice_desk.errors import VoiceDeskError
+from voice_desk.files import open_regular_text, read_regular
+from voice_desk.paths import open_private, private_dir
 
 PARTS = ("train", "dev", "test")
 DEFAULT_FRACTIONS = (0.8, 0.1, 0.1)
@@ -71,18 +73,19 @@ class Split:
                 "counts": self.counts(corpus), "notes": list(self.notes)}
 
     def save(self, folder: str | Path, corpus: Corpus) -> tuple[Path, Path]:
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
+        """Write split.csv and split.json: they list patients' recordings, speakers, labels and
+        genders, so they are the user's alone (0600; a new folder 0700)."""
+        folder = private_dir(folder, fix_existing=False)
         csv_path, json_path = folder / SPLIT_CSV, folder / SPLIT_JSON
-        with open(csv_path, "w", newline="", encoding="utf-8") as f:
+        with open_private(csv_path, "w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f)
             writer.writerow(["part", "key", "path", "speaker", "label", "gender", "group", "session"])
             for c in corpus.clips:
                 if c.path in self.assignment:
                     writer.writerow([self.assignment[c.path], c.key, c.path, c.speaker, c.label, c.gender, c.group,
                                      c.session])
-        json_path.write_text(json.dumps(self.describe(corpus), indent=2, ensure_ascii=False) + "\n",
-                             encoding="utf-8")
+        with open_private(json_path, "w", encoding="utf-8") as f:
+            f.write(json.dumps(self.describe(corpus), indent=2, ensure_ascii=False) + "\n")
         return csv_path, json_path
 
     @classmethod
@@ -91,12 +94,12 @@ class Split:
         path = Path(path).expanduser()
         if path.is_dir():
             path = path / SPLIT_CSV
-        if not path.is_file():
+        if not path.exists() and not path.is_symlink():
             raise SplitError("the split file does not exist.", path=path,
                              hint="Give the split.csv saved next to a model, or leave --split out to make one.")
         assignment, by_key = {}, {}
         try:
-            with open(path, newline="", encoding="utf-8-sig") as f:
+            with open_regular_text(path, "a split file", SplitError, encoding="utf-8-sig", newline="") as f:
                 reader = csv.DictReader(f)
                 if not {"part", "path"} <= set(reader.fieldnames or []):
                     raise SplitError("the split file lacks the columns 'part' and 'path'.", path=path,
@@ -110,7 +113,7 @@ class Split:
                         by_key[row["key"]] = row["part"]
             info = {}
             if (path.parent / SPLIT_JSON).is_file():
-                info = json.loads((path.parent / SPLIT_JSON).read_text(encoding="utf-8"))
+                info = json.loads(read_regular(path.parent / SPLIT_JSON, 10_000_000, "a split file", SplitError))
         except UnicodeDecodeError as exc:
             raise SplitError("the split file is not UTF-8 text.", path=path) from exc
         except ValueError as exc:

@@ -1,4 +1,4 @@
-"""The Saarbruecken Voice Database through ``sbvoicedb``.
+"""The Saarbrücken Voice Database through ``sbvoicedb``.
 
 sbvoicedb's index of the user's copy is built in Voice Desk's cache, never in the copy
 (:mod:`voice_desk.data.svd_index`).
@@ -20,7 +20,7 @@ from voice_desk.data.corpus import Clip, Corpus, Excluded, normalise_gender
 from voice_desk.data.diagnosis_map import DiagnosisGrouping
 from voice_desk.errors import VoiceDeskError
 
-SVD_NAME = "Saarbruecken Voice Database"
+SVD_NAME = "Saarbrücken Voice Database"
 #: Sessions sbvoicedb repairs on the fly because their files are known to be bad.
 KNOWN_BAD_SESSIONS = {
     713: "known-bad file: incomplete NSP header (sbvoicedb's list)",
@@ -50,17 +50,17 @@ def find_data_folder(folder: str | Path) -> Path:
     """The folder holding one sub-folder per session: ``folder/data`` or ``folder`` itself."""
     folder = Path(folder).expanduser()
     if folder.is_file():
-        raise SvdError("this is a file, not the Saarbruecken Voice Database folder.", path=folder,
+        raise SvdError("this is a file, not the Saarbrücken Voice Database folder.", path=folder,
                        hint="Choose the folder holding 'data'; a CSV list of recordings is read as a manifest "
                             "(manifest:FILE.csv).")
     if not folder.is_dir():
         raise SvdError("the SVD folder does not exist.", path=folder,
-                       hint="Choose the folder you unzipped the Saarbruecken Voice Database into "
+                       hint="Choose the folder you unzipped the Saarbrücken Voice Database into "
                             "(the one holding 'data'), or download it first.")
     for candidate in (folder / "data", folder):
         if candidate.is_dir() and any(p.name.isdigit() and p.is_dir() for p in candidate.iterdir()):
             return candidate
-    raise SvdError("this folder holds no Saarbruecken Voice Database sessions (no numbered session folders).",
+    raise SvdError("this folder holds no Saarbrücken Voice Database sessions (no numbered session folders).",
                    path=folder, hint="Choose the folder that holds 'data/<session>/sentences/<session>-phrase.nsp'.")
 
 

@@ -1,4 +1,4 @@
-"""Download the Saarbruecken Voice Database from Zenodo, per pathology, resumably.
+"""Download the Saarbrücken Voice Database from Zenodo, per pathology, resumably.
 
 The record (16874898) holds one zip per pathology ("<German name>.zip", "healthy.zip") and
 the full ``data.zip`` (17.9 GB). Each archive is fetched into ``<folder>/downloads/NAME.part``
@@ -35,7 +35,7 @@ class DownloadCancelled(TaskCancelled):
 
 def _offline_error(exc: Exception) -> SvdDownloadError:
     return SvdDownloadError(
-        f"the Saarbruecken Voice Database could not be downloaded from Zenodo ({type(exc).__name__}: {exc}).",
+        f"the Saarbrücken Voice Database could not be downloaded from Zenodo ({type(exc).__name__}: {exc}).",
         hint=("Check this computer's internet connection and try again: finished parts are kept and the download "
               f"resumes. Without internet here, download it on another computer from {ZENODO_RECORD_PAGE} "
               "(data.zip, or one zip per pathology), unzip it into one folder and choose that folder."))

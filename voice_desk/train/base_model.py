@@ -18,8 +18,8 @@ def load_base(source: str, attn_implementation: str = "sdpa"):
     model, extractor, _ = from_pretrained(
         target, attn_implementation, role="base model",
         offline_hint=("Connect to the internet once so it is downloaded into the Hugging Face cache "
-                      "(~/.cache/huggingface; later runs work offline), or set base_model to a local AST folder: "
-                      "--set base_model=/path/to/ast-folder."),
+                      "(~/.cache/huggingface; later runs work offline), or set base_model to a local AST folder "
+                      "(the wizard's base_model field; on the command line --set base_model=/path/to/ast-folder)."),
         num_labels=len(LABELS), id2label=dict(enumerate(LABELS)),
         label2id={label: i for i, label in enumerate(LABELS)}, ignore_mismatched_sizes=True)
     return model, extractor, source

@@ -9,7 +9,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--recipe", "-r", default="training/ast_freeze.toml",
                         help="recipe TOML file or built-in name: ast_freeze (default), ast_finetuned")
     parser.add_argument("--data", "-d", required=True,
-                        help="svd:FOLDER (a Saarbruecken Voice Database copy) or manifest:FILE.csv "
+                        help="svd:FOLDER (a Saarbrücken Voice Database copy) or manifest:FILE.csv "
                              "(columns path,label,speaker,gender[,group])")
     parser.add_argument("--out", "-o", default=None, help="bundle folder (default: models folder/<name>)")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
@@ -17,7 +17,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--split", dest="split_file", default=None,
                         help="reuse a saved split.csv instead of making a new split")
     parser.add_argument("--download", metavar="WHAT", default=None,
-                        help="first download the Saarbruecken Voice Database from Zenodo into the svd: folder: "
+                        help="first download the Saarbrücken Voice Database from Zenodo into the svd: folder: "
                              "'all' (data.zip, 17.9 GB) or comma-separated pathologies (German names) and/or "
                              "'healthy'; pathologies already there are skipped, an interrupted download resumes")
     parser.add_argument("--device", default=None, help="auto (default), cpu, cuda or mps")

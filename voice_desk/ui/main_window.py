@@ -31,7 +31,7 @@ from voice_desk.ui.widgets.tier_view import TierView
 from voice_desk.ui.widgets.view_range import ViewRange
 from voice_desk.ui.widgets.waveform_view import WaveformView
 
-READY = "Open a recording (File → Open…, drag and drop) or record one (File → Record…)."
+READY = "Open a recording (File → Open recording…, drag and drop) or record one (File → Record…)."
 
 
 class MainWindow(QMainWindow):

@@ -45,10 +45,13 @@ class ExportController(QObject):
         return path
 
     def _suggested(self, name: str) -> str:
+        """``<recording>-<name>`` beside the recording; for the demo (read-only, shipped with the app)
+        or a recording without a file, in the takes folder."""
         rec = self.session.recording
+        stem = rec.path.stem if rec is not None and rec.path is not None else "recording"
         if rec is not None and rec.path is not None and not self.session.is_demo:
-            return str(rec.path.with_name(f"{rec.path.stem}-{name}"))
-        return str(Path.home() / name)
+            return str(rec.path.with_name(f"{stem}-{name}"))
+        return str(self.window.recorder.takes_folder() / f"{stem}-{name}")
 
     def export_results_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self.window, "Export results (a .json and a .csv are written)",

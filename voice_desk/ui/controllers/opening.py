@@ -1,4 +1,4 @@
-"""Opening recordings: File → Open, Open recent, drag and drop, the demo, the spectrogram's
+"""Opening recordings: File → Open recording…, Open recent, drag and drop, the demo, the spectrogram's
 settings, and the bar above the views that says what is shown.
 
 The opening itself is the session layer's (:func:`voice_desk.session.opening.open_recording`:
@@ -22,7 +22,7 @@ from voice_desk.ui.actions import make_action
 from voice_desk.ui.tasks import TaskRunner
 
 NO_RECORDING = "No recording open."
-EMPTY_VIEW_HINT = ("Open a recording (File → Open…, or drag it here) or record one (File → Record…).\n"
+EMPTY_VIEW_HINT = ("Open a recording (File → Open recording…, or drag it here) or record one (File → Record…).\n"
                    "To see every view at once: Help → Open demo recording.")
 
 

@@ -34,9 +34,10 @@ class RelevanceController(QObject):
         self.overlay_action = a("Relevance &overlay", self._overlay_toggled, "Ctrl+R", checkable=True,
                                 tip="Show where the model looked (Ctrl+R)")
         self.overlay_action.setIconText("Relevance")
-        self.side_by_side_action = a("Side by side: ast_freeze and ast_finetuned", self._side_by_side_toggled,
+        self.side_by_side_action = a("Side by side: each model's map", self._side_by_side_toggled,
                                      "Ctrl+Shift+S", checkable=True,
                                      tip="Each model's relevance map under the plain spectrogram (Ctrl+Shift+S)")
+        self.side_by_side_action.setEnabled(False)      # until a model has run on the recording shown
         self.side_by_side_action.setIconText("Side by side")
         self.rendering_group = QActionGroup(self)
         self.rendering_actions: dict[str, QAction] = {}
@@ -228,6 +229,10 @@ class RelevanceController(QObject):
 
     def update(self) -> None:
         explanation = self.overlay_explanation()
+        has_maps = bool(self.session.explanations)
+        self.side_by_side_action.setEnabled(has_maps or self.side_by_side_action.isChecked())
+        self.side_by_side_action.setToolTip("Each model's relevance map under the plain spectrogram (Ctrl+Shift+S)"
+                                            if has_maps else self.no_map_reason())
         if explanation is None or self.session.spectrogram is None:
             self.view.set_overlay(None)
             self.view.set_caption("")

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWizardPage)
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit,
+                               QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWizardPage)
 
 from voice_desk.ui.wizard.draft import TrainingDraft
 from voice_desk.ui.wizard.messages import error_html, message_of
@@ -71,7 +71,9 @@ class ConfigPage(QWizardPage):
         layout.addWidget(self.advice)
         self.recipe = None
         self._filling = False
-        self.table.itemChanged.connect(lambda item: self._update_estimate())
+        self.table.itemChanged.connect(self._item_changed)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.probe_problem = ""    # why the last measurement failed (a missing base model): training would too
         self.per_clip_s: float | None = None
         self.per_clip_train_s: float | None = None
         self.cached_clips = 0
@@ -140,9 +142,24 @@ class ConfigPage(QWizardPage):
         self.draft.overrides = self.overrides()
         self.draft.model_name = self.name_edit.text()
 
+    def _item_changed(self, item) -> None:
+        """A new base model or device is measured again (the last measurement no longer holds)."""
+        row = item.row()
+        key = self.table.item(row, 0)
+        if not self._filling and item.column() == 1 and key is not None and key.text() in ("base_model", "device"):
+            self.measure()
+        else:
+            self._update_estimate()
+
     def validatePage(self) -> bool:
-        """Go on only with values training accepts (the reason is shown under the table)."""
+        """Go on only with values training accepts, and not with a base model the measurement could not
+        load: training would fail on it minutes later (the reason is shown under the table)."""
         from voice_desk.errors import VoiceDeskError
+
+        if self.probe_problem:
+            self.estimate_label.setText(error_html(f"Training cannot start: {self.probe_problem} Change base_model "
+                                                   "above (a local AST folder), then measure again."))
+            return False
 
         try:
             self.edited_recipe()
@@ -173,6 +190,7 @@ class ConfigPage(QWizardPage):
         if self.draft.device is None:
             self.device_label.setText("Device: measuring…")
         self.measure_button.setEnabled(False)
+        self.probe_problem = ""
         self._measuring = True
         self._probe += 1
         self._update_estimate()
@@ -207,7 +225,8 @@ class ConfigPage(QWizardPage):
         self.measure_button.setEnabled(True)
         if self.draft.device is None:
             self.device_label.setText("Device: not found (the measurement failed).")
-        self.estimate_label.setText(error_html(f"Could not measure: {message_of(exc)}"))
+        self.probe_problem = message_of(exc)
+        self.estimate_label.setText(error_html(f"Could not measure: {self.probe_problem}"))
 
     def _measure_stopped(self, task) -> None:
         if task.token == self._probe:

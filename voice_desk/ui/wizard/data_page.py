@@ -8,7 +8,7 @@ import html
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComboBox, QFileDialog, QFormLayout,
                                QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget, QProgressBar, QPushButton,
-                               QRadioButton, QVBoxLayout, QWizardPage)
+                               QRadioButton, QVBoxLayout, QWidget, QWizardPage)
 
 from voice_desk.ui.tasks import TaskRunner
 from voice_desk.ui.wizard.draft import TrainingDraft
@@ -26,11 +26,11 @@ class DataPage(QWizardPage):
         super().__init__()
         self.draft = draft
         self.setTitle("Training data")
-        self.setSubTitle("The Saarbruecken Voice Database (a local copy, or download it), or your own recordings "
+        self.setSubTitle("The Saarbrücken Voice Database (a local copy, or download it), or your own recordings "
                          "listed in a CSV file (path, label, speaker, gender, optional group).")
         layout = QVBoxLayout(self)
         kinds = QHBoxLayout()
-        self.svd_radio = QRadioButton("Saarbruecken Voice Database folder")
+        self.svd_radio = QRadioButton("Saarbrücken Voice Database folder")
         self.manifest_radio = QRadioButton("CSV manifest")
         self.svd_radio.setChecked(True)
         group = QButtonGroup(self)
@@ -50,16 +50,19 @@ class DataPage(QWizardPage):
         row.addWidget(browse)
         row.addWidget(self.load_button)
         layout.addLayout(row)
-        options = QFormLayout()
+        # options that only the Saarbrücken Voice Database has (hidden for a CSV manifest)
+        self.svd_options = QWidget()
+        options = QFormLayout(self.svd_options)
+        options.setContentsMargins(0, 0, 0, 0)
         from voice_desk.data.diagnosis_map import MAPS, MULTI_RULES
 
         self.map_combo = QComboBox()
         self.map_combo.addItems(list(MAPS))
         self.rule_combo = QComboBox()
-        for name, text in MULTI_RULES.items():
-            self.rule_combo.addItem(name, name)
+        for name, text in MULTI_RULES.items():   # the rule in words; its key goes to training
+            self.rule_combo.addItem(text.split(" (")[0], name)
             self.rule_combo.setItemData(self.rule_combo.count() - 1, text, Qt.ItemDataRole.ToolTipRole)
-        self.rule_combo.setToolTip("\n".join(f"{k}: {v}" for k, v in MULTI_RULES.items()))
+        self.rule_combo.setToolTip("How a session with several diagnoses is grouped")
         self.override_edit = QLineEdit()
         self.override_edit.setPlaceholderText("optional CSV: diagnosis,group (organic / functional / other)")
         self.singers_box = QCheckBox("leave out singers' voices (Gesangsstimme / Sängerstimme)")
@@ -71,19 +74,28 @@ class DataPage(QWizardPage):
         options.addRow("diagnosis override", self.override_edit)
         options.addRow(self.singers_box)
         options.addRow(self.bad_box)
-        layout.addLayout(options)
+        layout.addWidget(self.svd_options)
         self.counts_label = QLabel("No data read yet.")
         self.counts_label.setWordWrap(True)
         self.counts_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.counts_label)
-        layout.addWidget(self._download_box())
+        self.download_box = self._download_box()
+        layout.addWidget(self.download_box)
+        self.manifest_radio.toggled.connect(self._kind_changed)
         # reading and downloading run side by side (a download may take hours)
         self.tasks = TaskRunner(2, self)
         self._reading = 0       # which reading counts: a later Read data replaces an earlier one
         self._download = None
 
+    def _kind_changed(self, manifest: bool) -> None:
+        """A CSV manifest has its own labels and groups: the SVD-only options and the download go."""
+        self.svd_options.setVisible(not manifest)
+        self.download_box.setVisible(not manifest)
+        self.path_edit.setPlaceholderText("a .csv file: path, label, speaker, gender[, group]" if manifest else
+                                          "folder holding data/<session>/sentences/…")
+
     def _download_box(self) -> QGroupBox:
-        box = QGroupBox("Download the Saarbruecken Voice Database (needs internet; resumes where it stopped)")
+        box = QGroupBox("Download the Saarbrücken Voice Database (needs internet; resumes where it stopped)")
         layout = QVBoxLayout(box)
         row = QHBoxLayout()
         self.download_folder = QLineEdit()
@@ -119,7 +131,7 @@ class DataPage(QWizardPage):
         if self.manifest_radio.isChecked():
             path, _ = QFileDialog.getOpenFileName(self, "CSV manifest", "", "CSV (*.csv)")
         else:
-            path = QFileDialog.getExistingDirectory(self, "Saarbruecken Voice Database folder")
+            path = QFileDialog.getExistingDirectory(self, "Saarbrücken Voice Database folder")
         if path:
             self.path_edit.setText(path)
 
@@ -128,7 +140,7 @@ class DataPage(QWizardPage):
         return f"{kind}:{self.path_edit.text().strip()}"
 
     def data_settings(self) -> dict:
-        return {"diagnosis_map": self.map_combo.currentText(), "multi_diagnosis_rule": self.rule_combo.currentText(),
+        return {"diagnosis_map": self.map_combo.currentText(), "multi_diagnosis_rule": self.rule_combo.currentData(),
                 "exclude_singers": self.singers_box.isChecked(),
                 "exclude_known_bad": self.bad_box.isChecked(), "diagnosis_override": self.override_edit.text().strip()}
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pyqtgraph as pg
-from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
+from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem
 
 
 class CurvesView(pg.GraphicsLayoutWidget):
@@ -92,10 +92,16 @@ class ConfusionTable(QTableWidget):
 
     def __init__(self, parent=None):
         super().__init__(2, 2, parent)
-        self.setHorizontalHeaderLabels(["predicted healthy", "predicted pathological"])
+        self.setHorizontalHeaderLabels(["predicted\nhealthy", "predicted\npathological"])
         self.setVerticalHeaderLabels(["healthy", "pathological"])
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.setToolTip("Rows: the true label; columns: the model's verdict at P = 0.5 (the study's UAR)")
 
     def set_matrix(self, matrix) -> None:
         for i in range(2):
             for j in range(2):
                 self.setItem(i, j, QTableWidgetItem(str(matrix[i][j])))
+        self.resizeColumnsToContents()
+        # wide enough for the headers and numbers, never cut off
+        self.setMinimumWidth(self.verticalHeader().width() + self.horizontalHeader().length() + 2 * self.frameWidth() + 4)
