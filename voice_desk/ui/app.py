@@ -105,6 +105,9 @@ def run(args) -> int:
     from voice_desk.model.model_process import shared_model_process
 
     multiprocessing.freeze_support()   # the model process, in a PyInstaller build
+    from voice_desk.ui.error_report import setup_logging
+
+    setup_logging(verbose=getattr(args, "verbose", False))   # `voice-desk -v gui`: full paths in the log
     app = application()
     window = start_window(args.audio, args.models, args.textgrid, args.screenshot)
     code = app.exec()

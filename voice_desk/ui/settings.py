@@ -1,5 +1,9 @@
 """The window's remembered settings (QSettings in an INI file inside Voice Desk's data folder,
-so tests and several installations never share them)."""
+so tests and several installations never share them).
+
+The file names recent recordings, so it is the user's alone: created 0600 before Qt writes it
+(Qt's atomic save keeps an existing file's mode) and set back to 0600 after every sync.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,23 @@ import json
 from PySide6.QtCore import QSettings
 
 from voice_desk.audio.spectrogram import SpectrogramSettings
-from voice_desk.paths import data_home
+from voice_desk.paths import data_home, make_private, open_private
 
 MAX_RECENT = 10
 
 
+SETTINGS_FILE = "window.ini"
+
+
 def app_settings() -> QSettings:
-    return QSettings(str(data_home() / "window.ini"), QSettings.Format.IniFormat)
+    path = data_home() / SETTINGS_FILE
+    open_private(path, "a").close()     # exists, 0600, before Qt writes to it
+    return QSettings(str(path), QSettings.Format.IniFormat)
+
+
+def _sync(settings: QSettings) -> None:
+    settings.sync()
+    make_private(settings.fileName())
 
 
 def _list(settings: QSettings, key: str) -> list[str]:
@@ -38,7 +52,7 @@ def load_spectrogram_settings() -> SpectrogramSettings:
 def save_spectrogram_settings(value: SpectrogramSettings) -> None:
     s = app_settings()
     s.setValue("spectrogram", json.dumps(value.to_dict()))
-    s.sync()
+    _sync(s)
 
 
 def recent_files() -> list[str]:
@@ -49,7 +63,7 @@ def add_recent_file(path: str) -> list[str]:
     items = [path] + [p for p in recent_files() if p != path]
     s = app_settings()
     s.setValue("recent_files", json.dumps(items[:MAX_RECENT]))
-    s.sync()
+    _sync(s)
     return items[:MAX_RECENT]
 
 
@@ -66,4 +80,4 @@ def save_models(chosen: list[str], known: list[str]) -> None:
     s = app_settings()
     s.setValue("chosen_models", json.dumps(chosen))
     s.setValue("known_models", json.dumps(known))
-    s.sync()
+    _sync(s)

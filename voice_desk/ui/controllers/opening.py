@@ -122,7 +122,7 @@ class OpeningController(QObject):
             self.info_bar.setText(NO_RECORDING)
             return
         rec = opened.recording
-        parts = [f"<b>{html.escape(rec.name)}</b>", f"{rec.duration:.2f} s", f"recorded at {rec.original_rate} Hz",
+        parts = [f"<b>{html.escape(rec.name)}</b>", f"{rec.duration:.2f} s", f"{rec.original_rate / 1000:g} kHz",
                  html.escape(self.session.tiers.summary())]
         if self.session.true_label_source:
             parts.append(f"true label from {self.session.true_label_source}: {self.session.true_label}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QActionGroup
-from PySide6.QtWidgets import QComboBox, QDockWidget, QLabel, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QDockWidget, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
 from voice_desk.model.relevance_image import relevance_rgba
 from voice_desk.session.export import phone_rows
@@ -77,7 +77,7 @@ class RelevanceController(QObject):
         self.opacity_slider.setToolTip("Overlay opacity")
         self.opacity_slider.valueChanged.connect(lambda v: self.view.set_opacity(v / 100))
         self.model_box = QComboBox()
-        self.model_box.setMinimumContentsLength(14)
+        self.model_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)   # names never cut
         self.model_box.setToolTip("Whose relevance the overlay and the phone chart show")
         self.model_box.currentIndexChanged.connect(lambda _i: self.update())
         # each model's map under the plain spectrogram (side by side)
@@ -98,7 +98,12 @@ class RelevanceController(QObject):
         chart_layout = QVBoxLayout(chart_box)
         chart_layout.setContentsMargins(2, 0, 2, 0)
         chart_layout.setSpacing(0)
-        chart_layout.addWidget(self.measure_box, 0, Qt.AlignmentFlag.AlignLeft)
+        top_row = QHBoxLayout()
+        top_row.addWidget(self.measure_box)
+        self.chart_key = QLabel("")       # which colour is which model
+        top_row.addWidget(self.chart_key)
+        top_row.addStretch(1)
+        chart_layout.addLayout(top_row)
         chart_layout.addWidget(self.phone_chart, 1)
         self.phone_dock = QDockWidget("Per-phone relevance", window)
         self.phone_dock.setObjectName("phone_dock")
@@ -320,6 +325,7 @@ class RelevanceController(QObject):
         why = "" if rows else (f"No phone lies in the part of the recording the model assessed (the first "
                                f"{assessed:.2f} s), so there is no relevance per phone.")
         self.phone_chart.set_series(series, indices[:len(rows)], measure, doubt(alignment), why)
+        self.chart_key.setText(self.phone_chart.key_html())
 
     def interval_clicked(self, tier: str, index: int) -> None:
         self.phone_chart.highlight_tier_index(index if tier == "phones" else None)

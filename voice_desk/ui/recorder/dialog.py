@@ -25,6 +25,7 @@ from voice_desk.audio.devices import list_input_devices, recording_available
 from voice_desk.audio.record import (BlockLevel, Recorder, SoundDeviceSource, Take, block_level, recover_take,
                                      unfinished_takes)
 from voice_desk.errors import VoiceDeskError
+from voice_desk.paths import private_dir
 from voice_desk.ui.widgets.level_meter import LevelMeter
 
 __all__ = ["RecorderDialog", "recording_available", "PROMPT"]
@@ -227,7 +228,7 @@ class RecorderDialog(QDialog):
         device = self.device_combo.currentData()
         _settings().setValue(DEVICE_KEY, self.device_combo.currentText())
         try:
-            self._folder.mkdir(parents=True, exist_ok=True)
+            private_dir(self._folder, fix_existing=False)   # a new takes folder is the user's alone (0700)
         except OSError as error:
             self._show_status(f"The folder {self._folder} cannot be created ({error.strerror}). "
                               "Choose another folder with “Choose…”.", error=True)
@@ -317,15 +318,28 @@ class RecorderDialog(QDialog):
         self.status_label.setText(text)
 
     def _recover_interrupted_takes(self) -> None:
-        """Repair takes cut off by a crash in the current folder, and say so."""
-        recovered = []
-        for path in unfinished_takes(self._folder) if self._folder.is_dir() else []:
+        """Repair takes cut off by a crash in the current folder, and say so. Whatever is in the
+        folder, this never stops the dialog from opening: a take that cannot be recovered is named."""
+        recovered, problems = [], []
+        try:
+            candidates = unfinished_takes(self._folder) if self._folder.is_dir() else []
+        except Exception as error:  # noqa: BLE001 - an unreadable folder must not keep the dialog shut
+            candidates, problems = [], [f"The takes folder cannot be read ({error})."]
+        for path in candidates:
             try:
-                recovered.append(recover_take(path).path.name)
-            except VoiceDeskError:
+                take = recover_take(path, folder=self._folder)
+            except Exception as error:  # noqa: BLE001 - a damaged take must not keep the dialog shut
+                problem = error.problem if isinstance(error, VoiceDeskError) else f"{type(error).__name__}: {error}"
+                problems.append(f"{path.name} could not be recovered: {problem}")
                 continue
-        if recovered:
-            self._show_status("Recovered interrupted take(s): " + ", ".join(recovered) + ".")
+            if take.repaired:
+                recovered.append(path.name)
+            elif take.note:
+                problems.append(take.note)
+        text = ("Recovered interrupted take(s): " + ", ".join(recovered) + "." if recovered else "")
+        text = " ".join([text] + problems).strip()
+        if text:
+            self._show_status(text, error=bool(problems))
 
     def done(self, result: int) -> None:  # noqa: D401 - Qt API
         """Closing while recording stops and keeps the take first (nothing is ever lost)."""

@@ -39,7 +39,8 @@ class PhoneChart(pg.PlotWidget):
             self.plotItem.getAxis(name).enableAutoSIPrefix(False)
             self.plotItem.getAxis(name).setTextPen(pg.mkPen(40, 40, 40))
         self.plotItem.getAxis("bottom").setHeight(28)
-        self.legend = self.plotItem.addLegend(offset=(-8, 4), labelTextColor=(40, 40, 40))
+        left, _top, right, bottom = self.plotItem.layout.getContentsMargins()
+        self.plotItem.layout.setContentsMargins(left, 8, right, bottom)    # the top tick label is not cut off
         self.rows: list[PhoneRelevance] = []            # the first model's rows
         self.series: list[tuple[str, list[PhoneRelevance]]] = []
         self.tier_indices: list[int] = []
@@ -71,7 +72,6 @@ class PhoneChart(pg.PlotWidget):
         for item in [*self.bars, self.average, self.note]:
             self.removeItem(item)
         self.bars = []
-        self.legend.clear()
         axis = self.plotItem.getAxis("bottom")
         for name in ("left", "bottom"):        # no empty 0..1 axes around the message
             self.plotItem.showAxis(name, bool(self.rows))
@@ -90,11 +90,9 @@ class PhoneChart(pg.PlotWidget):
         for k, (name, rows) in enumerate(self.series):
             x = [i - 0.4 + width * (k + 0.5) for i in range(len(rows))]
             bars = pg.BarGraphItem(x=x, height=[_value(r, self.measure) for r in rows], width=width * 0.92,
-                                   brushes=self._brushes(k), pen=pg.mkPen(None), name=name or None)
+                                   brushes=self._brushes(k), pen=pg.mkPen(None))
             self.addItem(bars)
             self.bars.append(bars)
-            if name:
-                self.legend.addItem(bars, name)
         axis.setTicks([[(i, r.phone) for i, r in enumerate(self.rows)]])
         top = max(_value(r, self.measure) for _, rows in self.series for r in rows) or 1.0
         if self.measure == "relative":
@@ -105,6 +103,13 @@ class PhoneChart(pg.PlotWidget):
             self.note.setText(f"Doubtful alignment: {doubtful}")
             self.note.setPos(-0.55, top * 1.14)
             self.addItem(self.note)
+
+    def key_html(self) -> str:
+        """Which colour is which model ('' for one model), for a label beside the chart."""
+        if len(self.series) < 2:
+            return ""
+        return " ".join(f"<span style='color:rgb{COLOURS[k % len(COLOURS)]}'>■</span> {name}"
+                        for k, (name, _rows) in enumerate(self.series))
 
     def _brushes(self, series: int) -> list:
         colour = COLOURS[series % len(COLOURS)]

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 from voice_desk.audio.spectrogram import Spectrogram
 from voice_desk.model.relevance_image import (FREQUENCY_AXES, MEL_TICKS_HZ, frame_extent, hz_to_mel,
                                               mel_axis_range, mel_rows_extent, mel_to_hz)
-from voice_desk.ui.widgets.time_plot import TimePlot
+from voice_desk.ui.widgets.time_plot import TOP_MARGIN, TimePlot
 from voice_desk.ui.widgets.view_range import ViewRange
 
 #: Praat's picture: white where quiet, black where loud.
@@ -206,7 +206,10 @@ class SpectrogramView(TimePlot):
     def _show_or_hide(self) -> None:
         shown = self._overlay_wanted and self._overlay_ready
         self.overlay.setVisible(shown)
-        self.caption.setVisible(shown and bool(self.caption_text.text()))
+        captioned = shown and bool(self.caption_text.text())
+        self.caption.setVisible(captioned)
+        # the caption gets its own row above the data instead of covering the top of the map
+        self.set_top_margin(self.caption.sizeHint().height() + 2 if captioned else TOP_MARGIN)
 
     @property
     def overlay_shown(self) -> bool:

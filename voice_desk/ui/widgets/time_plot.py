@@ -15,6 +15,9 @@ SELECTION_BRUSH = pg.mkBrush(80, 140, 255, 60)
 CURSOR_PEN = pg.mkPen(220, 30, 30, width=1.5)
 
 
+#: Pixels above the data area, so the top tick label is not cut off.
+TOP_MARGIN = 8
+
 class TimeViewBox(pg.ViewBox):
     def __init__(self, view_range: ViewRange, **kwargs):
         super().__init__(**kwargs)
@@ -70,6 +73,7 @@ class TimePlot(pg.PlotWidget):
         self.plotItem.hideButtons()
         self.plotItem.setClipToView(True)
         self.box.setDefaultPadding(0.0)
+        self.set_top_margin(TOP_MARGIN)
         for name in ("left", "bottom"):
             axis = self.plotItem.getAxis(name)
             axis.setPen(pg.mkPen(90, 90, 90))
@@ -98,6 +102,12 @@ class TimePlot(pg.PlotWidget):
         view_range.cursor_changed.connect(self._follow_cursor)
         self.scene().sigMouseMoved.connect(self._mouse_moved)
         self.follow_view_range()
+
+    def set_top_margin(self, pixels: int) -> None:
+        """Room above the plot: the top tick label ('5000', '1.0') is half above the data area
+        and would be cut off without it; a caption can sit there instead of over the data."""
+        left, _top, right, bottom = self.plotItem.layout.getContentsMargins()
+        self.plotItem.layout.setContentsMargins(left, pixels, right, bottom)
 
     def follow_view_range(self) -> None:
         """Show the view range's visible part and selection now (a view added later catches up)."""
