@@ -28,11 +28,13 @@ def test_mean_and_share_follow_the_relevant_frames():
     rows = phone_relevance(relevance_map(), SHIFT, PHONES)
     assert [r.phone for r in rows] == ["a", "s"]
     a, s = rows
-    # frame i's centre is at i*10 ms + 12.5 ms: frames 9..18 belong to "a", 19..23 to "s"
-    assert a.mean_relevance == pytest.approx((5 * 9 + 1) / 10)
-    assert s.mean_relevance == pytest.approx((5 * 1 + 4) / 5)
+    # frame i stands for the 10 ms around its centre (i*10 ms + 12.5 ms): "a" (100-200 ms) takes
+    # 3/4 of frame 9 (1), frames 10..18 (5) and 1/4 of frame 19 (5); "s" the rest of frame 19,
+    # frames 20..23 (1) and 1/4 of frame 24 (1)
+    assert a.mean_relevance == pytest.approx((0.75 * 1 + 9 * 5 + 0.25 * 5) / 10)
+    assert s.mean_relevance == pytest.approx((0.75 * 5 + 4 * 1 + 0.25 * 1) / 5)
     total = 10 * 5 + 30 * 1
-    assert a.share == pytest.approx(46 / total) and s.share == pytest.approx(9 / total)
+    assert a.share == pytest.approx(47 / total) and s.share == pytest.approx(8 / total)
     assert a.duration == pytest.approx(0.1)
     covering = PHONES[:-1] + [Interval(0.25, 0.45, "")]  # through the last frame's centre (402.5 ms)
     with_silence = phone_relevance(relevance_map(), SHIFT, covering, include_silence=True)
@@ -41,7 +43,27 @@ def test_mean_and_share_follow_the_relevant_frames():
 
 def test_phone_shorter_than_a_frame_takes_the_nearest_frame():
     rows = phone_relevance(relevance_map(), SHIFT, [Interval(0.151, 0.152, "t")])
-    assert rows[0].mean_relevance == 5.0
+    assert rows[0].mean_relevance == pytest.approx(5.0)
+    assert rows[0].share == pytest.approx(0.1 * 5 / 80)  # a tenth of frame 14's relevance, not all of it
+
+
+@pytest.mark.parametrize("n_phones", [10_000, 100_000])
+def test_shares_of_sub_frame_phones_sum_to_at_most_one(n_phones):
+    """Phones far shorter than a frame (planted: 10⁴ and 10⁵ of them over 0.4 s) once summed
+    to hundreds or thousands: each frame was counted whole for every phone inside it."""
+    times = np.linspace(0.0, 0.4, n_phones + 1)
+    phones = [Interval(float(a), float(b), "t") for a, b in zip(times[:-1], times[1:])]
+    relevance = np.random.default_rng(0).random((40, 8))
+    rows = phone_relevance(relevance, SHIFT, phones)
+    assert len(rows) == n_phones
+    assert 0.97 < sum(r.share for r in rows) <= 1.0 + 1e-9
+    assert min(r.share for r in rows) >= 0.0
+
+
+def test_overlapping_intervals_are_counted_once():
+    phones = [Interval(0.10, 0.20, "a"), Interval(0.15, 0.25, "b"), Interval(0.0, 0.40, "c")]
+    rows = phone_relevance(relevance_map(), SHIFT, phones)
+    assert sum(r.share for r in rows) <= 1.0 + 1e-9
 
 
 def test_phones_after_the_last_frame_get_no_made_up_relevance():

@@ -73,3 +73,7 @@ class NotAModelError(ModelError):
 
 class UnsafeModelError(ModelError):
     """Weights only available as pickle files, which we never load."""
+
+
+class ModelOutputError(ModelError):
+    """The model gave NaN or infinite numbers for one recording: no answer for it."""

@@ -4,13 +4,13 @@ relevance, model ids and the file's SHA-256), so they can be kept and compared l
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 from voice_desk import __version__
 from voice_desk.analysis.phone_relevance import PhoneRelevance
+from voice_desk.model.json_io import dumps
 
 NOTICE = "Research use only. Not a diagnosis."
 
@@ -47,7 +47,7 @@ def results_record(audio_path: str, sha256: str, duration: float, results: list[
 
 def write_json(record: dict, path: str | Path) -> Path:
     path = Path(path)
-    path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_text(dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path
 
 

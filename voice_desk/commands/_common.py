@@ -18,6 +18,7 @@ def add_model_argument(parser, multiple: bool = False) -> None:
 def output_path(value: str, suffixes: tuple[str, ...], option: str, audio: str | None = None):
     """Check an output file name before any slow work: a known suffix (the first is added
     when there is none), not a folder, never the input recording; its folder is created."""
+    import os
     from pathlib import Path
 
     from voice_desk.errors import VoiceDeskError
@@ -30,7 +31,8 @@ def output_path(value: str, suffixes: tuple[str, ...], option: str, audio: str |
     if path.suffix.lower() not in suffixes:
         raise VoiceDeskError(f"{option} {value}: the file name must end in {' or '.join(suffixes)}.",
                              hint=f"For example {option} {path.with_suffix(suffixes[0]).name}.")
-    if audio is not None and path.resolve() == Path(audio).expanduser().resolve():
+    # realpath, not resolve(): a link loop given as the audio is the loader's to explain, not a crash here
+    if audio is not None and os.path.realpath(path) == os.path.realpath(Path(audio).expanduser()):
         raise VoiceDeskError(f"{option} {value}: this is the recording itself, which Voice Desk never overwrites.",
                              hint="Choose another file name.")
     try:

@@ -20,13 +20,13 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    import json
     import sys
     from pathlib import Path
 
     from voice_desk.model.quiet import quiet_libraries
     from voice_desk.errors import ModelError, VoiceDeskError
     from voice_desk.model.bundle import load_model
+    from voice_desk.model.json_io import dumps
     from voice_desk.train.clip_inputs import load_samples
     from voice_desk.train.metrics import evaluate_scores
     from voice_desk.train.prepare import apply_split_file, load_recipe_corpus, recipe_split
@@ -75,7 +75,7 @@ def run(args) -> int:
     probs = predict_model(loaded.model, loaded.feature_extractor, clips, max(1, args.batch_size), loaded.device)
     metrics = evaluate_scores([c.label_index for c in clips], probs, [c.gender for c in clips])
     if args.json:
-        print(json.dumps(metrics, allow_nan=False))
+        print(dumps(metrics))  # NaN -> null: always valid JSON
     else:
         from voice_desk.model.operating_point import OperatingPoint, test_summary
 

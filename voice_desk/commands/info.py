@@ -25,13 +25,15 @@ def run(args) -> int:
         print(f"model support missing: {exc}")
     else:
         from voice_desk.model.device import pick_device
+        from voice_desk.model.quiet import quiet_libraries
 
+        quiet_libraries()  # before torch looks for a GPU (its CUDA notes are warnings)
         print(f"torch {torch.__version__}, transformers {transformers.__version__}, "
               f"device: {pick_device(args.device)}")
     _list_models()
     if args.model:
-        from voice_desk.model.quiet import quiet_libraries
         from voice_desk.model.bundle import load_model
+        from voice_desk.model.quiet import quiet_libraries
 
         quiet_libraries()
         loaded = load_model(args.model, device=args.device)
@@ -45,8 +47,9 @@ def run(args) -> int:
 
 
 def _list_models() -> None:
-    """The bundles in the models folder (read from their files; nothing is loaded)."""
-    from voice_desk.errors import ModelError
+    """The bundles in the models folder (read from their files; nothing is loaded). A damaged
+    one is listed with its reason: one bad bundle never stops the others being listed."""
+    from voice_desk.errors import VoiceDeskError
     from voice_desk.model.catalog import describe_model_folder
     from voice_desk.model.catalog import list_bundles
     from voice_desk.paths import models_dir
@@ -57,9 +60,9 @@ def _list_models() -> None:
           "use one with --model NAME)")
     for path in bundles:
         try:
-            entry = describe_model_folder(path)
-        except ModelError as exc:
-            print(f"  {path.name}: unusable ({exc.problem})")
+            entry = describe_model_folder(path, weights=True)
+        except VoiceDeskError as exc:
+            print(f"  {path.name}: damaged: {exc.problem}")
             continue
         verdict = "healthy/pathological" if entry.expects_verdict else "gives no verdict"
         print(f"  {path.name}: {entry.summary}; {verdict}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+from voice_desk.model.json_io import dumps
 
 HELP = "predict many recordings (batched); one line or JSON record per file, errors per file"
 
@@ -52,7 +52,7 @@ def run(args) -> int:
     failures = 0
 
     def flush() -> None:
-        nonlocal engine
+        nonlocal engine, failures
         recordings = [item for item in pending if not isinstance(item, tuple)]
         predictions = iter([])
         if recordings:
@@ -64,7 +64,11 @@ def run(args) -> int:
                 _print_error(*item, as_json=args.json)
             else:
                 prediction = next(predictions)
-                print(json.dumps(prediction.to_record()) if args.json else describe(prediction), flush=True)
+                if isinstance(prediction, VoiceDeskError):  # the model had no answer for this file
+                    failures += 1
+                    _print_error(str(item.path or item.name), prediction, as_json=args.json)
+                else:
+                    print(dumps(prediction.to_record()) if args.json else describe(prediction), flush=True)
         pending.clear()
 
     for path in args.audio:
@@ -90,6 +94,6 @@ def _engine(args):
 
 def _print_error(path: str, exc, as_json: bool) -> None:
     if as_json:
-        print(json.dumps({"file": path, "error": str(exc), "error_type": type(exc).__name__}), flush=True)
+        print(dumps({"file": path, "error": str(exc), "error_type": type(exc).__name__}), flush=True)
     else:
         print(f"{path}: error: {exc.problem}" + (f" {exc.hint}" if exc.hint else ""), flush=True)

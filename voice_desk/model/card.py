@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-import json
+import os
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 from voice_desk import __version__
+from voice_desk.errors import NotAModelError
+from voice_desk.model.json_io import dumps, read_json
 
 CARD_FILE = "voice_desk.json"
 CONFIGURATIONS = ("ast_freeze", "ast_finetuned")
 PATHOLOGY_LABELS = ("healthy", "pathological")
 DEFAULT_BASE = "MIT/ast-finetuned-audioset-10-10-0.4593"
+#: A card is a few kilobytes; anything near this is not a card.
+CARD_LIMIT = 4 * 1024 * 1024
 
 _FIELD_TYPES = {
     "configuration": ((str, type(None)), "a configuration name or null"),
@@ -25,7 +29,24 @@ _FIELD_TYPES = {
     "created": ((str,), "a date"),
     "app_version": ((str,), "a version"),
     "notes": ((str,), "text"),
+    "extra": ((dict,), "an object"),
 }
+_SCORES = ("uar", "auc")
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _check_scores(metrics: dict) -> None:
+    """The test scores the model list shows must be numbers (or null: not measurable)."""
+    test = metrics.get("test", metrics)
+    if not isinstance(test, dict):
+        raise ValueError(f"'metrics.test' should be an object, not {test!r:.40}")
+    for where in (metrics, test):
+        for key in _SCORES:
+            if key in where and where[key] is not None and not _is_number(where[key]):
+                raise ValueError(f"the test score '{key}' should be a number, not {where[key]!r:.40}")
 
 
 @dataclass
@@ -49,7 +70,7 @@ class ModelCard:
     extra: dict = field(default_factory=dict)
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=2, ensure_ascii=False)
+        return dumps(asdict(self), indent=2, ensure_ascii=False)
 
     def save(self, folder: str | Path) -> Path:
         path = Path(folder) / CARD_FILE
@@ -59,7 +80,8 @@ class ModelCard:
     @classmethod
     def from_dict(cls, data: dict) -> "ModelCard":
         """Raises ValueError for a card whose fields have the wrong type (a card saying
-        ``"head_trained": "no"`` must not count as a trained head)."""
+        ``"head_trained": "no"`` must not count as a trained head, and one whose test UAR is the
+        text "0.9" must not stop the model list)."""
         if not isinstance(data, dict):
             raise ValueError("the card is not a JSON object")
         for key, (types, wanted) in _FIELD_TYPES.items():
@@ -67,7 +89,10 @@ class ModelCard:
                 continue
             value = data[key]
             if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-                raise ValueError(f"'{key}' should be {wanted}, not {value!r}")
+                raise ValueError(f"'{key}' should be {wanted}, not {value!r:.60}")
+        if any(not isinstance(label, str) for label in data.get("labels", ())):
+            raise ValueError("'labels' should be a list of class names (text)")
+        _check_scores(data.get("metrics", {}))
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         unknown = {k: v for k, v in data.items() if k not in cls.__dataclass_fields__}
         card = cls(**known)
@@ -76,21 +101,30 @@ class ModelCard:
 
     @classmethod
     def load(cls, folder: str | Path) -> "ModelCard | None":
-        """The card in ``folder``, or None if the folder has none. Raises ValueError if unreadable."""
+        """The card in ``folder``, or None if the folder has none. Raises NotAModelError (with
+        the reason) for a card that cannot be read or holds values of the wrong type: a damaged
+        card makes its bundle unusable, and nothing else."""
         path = Path(folder) / CARD_FILE
-        if not path.is_file():
+        if not os.path.lexists(path):
             return None
-        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        try:
+            return cls.from_dict(read_json(path, CARD_LIMIT))
+        except ValueError as exc:
+            raise NotAModelError(f"its model card {CARD_FILE} cannot be used: {exc}.", path=folder,
+                                 hint="Copy the whole model folder again from where it was made, or remove it "
+                                      "from the models folder.") from exc
 
     def summary(self) -> str:
         """One line: configuration, training data and test metrics."""
         parts = [self.configuration or "AST model"]
         data = self.training_data.get("name") or self.training_data.get("source")
-        if data:
+        if isinstance(data, str) and data:
             parts.append(f"trained on {data}")
         test = self.metrics.get("test", self.metrics)
-        if "uar" in test:
-            parts.append(f"test UAR {test['uar']:.3f}")
-        if "auc" in test:
-            parts.append(f"AUC {test['auc']:.3f}")
+        test = test if isinstance(test, dict) else {}
+        for key, text in (("uar", "test UAR"), ("auc", "AUC")):
+            if _is_number(test.get(key)):
+                parts.append(f"{text} {test[key]:.3f}")
+            elif key in test:
+                parts.append(f"{text} n/a")
         return ", ".join(parts)

@@ -3,13 +3,13 @@ loading torch (the window lists them). Installing one is :mod:`voice_desk.model.
 
 from __future__ import annotations
 
-import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from voice_desk.model import verdict
 from voice_desk.model.card import ModelCard
-from voice_desk.model.source import check_model_folder
+from voice_desk.model.checks import check_model_folder, config_labels
 
 
 @dataclass(frozen=True)
@@ -24,36 +24,33 @@ class ModelEntry:
 
 
 def list_bundles(folder: Path | None = None) -> list[Path]:
-    """Bundle folders (those with a voice_desk.json card) directly under ``folder`` (default:
-    the models folder)."""
+    """Bundle folders (those with a voice_desk.json card, even a damaged one) directly under
+    ``folder`` (default: the models folder); none when it cannot be read."""
     from voice_desk.model.card import CARD_FILE
     from voice_desk.paths import models_dir
 
     folder = folder or models_dir()
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir() if not p.name.startswith(".") and (p / CARD_FILE).is_file())
-
-
-def describe_model_folder(folder: str | Path) -> ModelEntry:
-    """Read config.json and the card; raises a ModelError for a folder that is not a model."""
-    folder = Path(folder).expanduser().resolve()
-    config = check_model_folder(folder)
     try:
-        card = ModelCard.load(folder)
-    except ValueError:
-        card = None
-    id2label = config.get("id2label") or {}
-    labels = tuple(str(id2label[k]) for k in sorted(id2label, key=lambda k: int(k))) if id2label else ()
+        return sorted(p for p in folder.iterdir()
+                      if not p.name.startswith(".") and os.path.lexists(p / CARD_FILE))
+    except OSError:  # no models folder yet, or one we may not read
+        return []
+
+
+def describe_model_folder(folder: str | Path, weights: bool = False) -> ModelEntry:
+    """Read config.json and the card; raises a ModelError (with the reason) for a folder that is
+    not a usable model, a damaged card included: the model list shows it as damaged or leaves
+    it out, and never stops over it. The weights files are only looked at (not read) unless
+    ``weights`` (see :func:`voice_desk.model.checks.check_model_folder`): damaged weights are
+    reported when the model is run."""
+    folder = Path(folder).expanduser()
+    config = check_model_folder(folder, weights=weights)
+    folder = folder.resolve()
+    card = ModelCard.load(folder)
+    labels = tuple(config_labels(config))
     trained = card.head_trained is True if card else False
     expects = verdict.gives_verdict(labels, trained)
     configuration = card.configuration if card else None
     summary = card.summary() if card else "AST checkpoint without a Voice Desk model card"
     name = f"{configuration} ({folder.name})" if configuration and configuration != folder.name else folder.name
     return ModelEntry(str(folder), name, configuration, summary, labels, expects)
-
-
-def read_config_labels(folder: str | Path) -> list[str]:
-    data = json.loads((Path(folder) / "config.json").read_text(encoding="utf-8"))
-    id2label = data.get("id2label") or {}
-    return [str(id2label[k]) for k in sorted(id2label, key=lambda k: int(k))]

@@ -13,6 +13,7 @@ import numpy as np
 
 from voice_desk import __version__
 from voice_desk.audio.recording import Recording
+from voice_desk.errors import ModelOutputError
 from voice_desk.model.bundle import LoadedModel
 from voice_desk.model.features import FRAME_SHIFT_S, PatchGrid, denormalise, model_inputs
 from voice_desk.model.operating_point import OperatingPoint
@@ -29,6 +30,11 @@ class Engine:
 
     def _prediction(self, probabilities: np.ndarray, recording: Recording, warnings: list[str]) -> Prediction:
         loaded = self.loaded
+        if not np.isfinite(probabilities).all():
+            raise ModelOutputError(
+                f"the model {loaded.name} gave NaN or infinite numbers for this recording, so it has no answer "
+                "for it.", hint="Its weights or settings are damaged: copy the model folder again from where it "
+                                "was made, or train it again.")
         verdict = loaded.gives_verdict
         index = loaded.pathological_index
         point = OperatingPoint.from_metrics(loaded.card.metrics if loaded.card else None)
@@ -46,17 +52,23 @@ class Engine:
         logits = self.loaded.model(input_values=values).logits.float()
         return torch.softmax(logits, dim=-1).cpu().numpy()
 
-    def predict(self, recordings: list[Recording], batch_size: int = 8) -> list[Prediction]:
-        """Probabilities for each recording, ``batch_size`` clips per forward pass."""
+    def predict(self, recordings: list[Recording], batch_size: int = 8) -> list[Prediction | ModelOutputError]:
+        """Probabilities for each recording, ``batch_size`` clips per forward pass. A recording
+        the model gives NaN or infinite numbers for gets a :class:`ModelOutputError` in its
+        place (the others keep their predictions)."""
         import torch
 
-        out: list[Prediction] = []
+        out: list[Prediction | ModelOutputError] = []
         with torch.inference_mode(), self.loaded.attention("sdpa"):
             for start in range(0, len(recordings), batch_size):
                 chunk = recordings[start:start + batch_size]
                 inputs = model_inputs(chunk, self.loaded.feature_extractor)
                 probs = self._forward(np.stack([i.values for i in inputs]))
-                out.extend(self._prediction(p, r, i.warnings) for p, r, i in zip(probs, chunk, inputs))
+                for p, r, i in zip(probs, chunk, inputs):
+                    try:
+                        out.append(self._prediction(p, r, i.warnings))
+                    except ModelOutputError as exc:
+                        out.append(exc)
         return out
 
     def explain(self, recording: Recording, head_fusion: str = "mean", discard_ratio: float = 0.0,
@@ -66,21 +78,48 @@ class Engine:
 
         Raises :class:`voice_desk.model.rollout.Cancelled` if ``cancelled()`` turns True.
         """
+        return self._explain(recording, head_fusion, discard_ratio, progress, cancelled)[0]
+
+    def explain_with_representation(self, recording: Recording, head_fusion: str = "mean",
+                                    discard_ratio: float = 0.0, progress: Callable[[float], None] | None = None,
+                                    cancelled: Callable[[], bool] | None = None) -> tuple[Explanation, np.ndarray]:
+        """:meth:`explain` plus the pooled representation (hidden_size floats) from the same forward
+        pass: the vector the classification head sees (the mean of the CLS and distillation tokens,
+        taken by a forward pre-hook on ``model.classifier``). Used by ``voice-desk study``."""
+        return self._explain(recording, head_fusion, discard_ratio, progress, cancelled, representation=True)
+
+    def _explain(self, recording: Recording, head_fusion: str, discard_ratio: float,
+                 progress: Callable[[float], None] | None, cancelled: Callable[[], bool] | None,
+                 representation: bool = False) -> tuple[Explanation, np.ndarray | None]:
         import torch
 
         loaded = self.loaded
         (inp,) = model_inputs([recording], loaded.feature_extractor)
         recorder = RolloutRecorder(loaded.model, head_fusion, discard_ratio, progress=progress, cancelled=cancelled)
-        with torch.inference_mode(), loaded.attention(register_rollout_attention()), recorder:
-            probs = self._forward(inp.values[None])[0]
-            relevance = recorder.relevance()[0].cpu().numpy()
+        seen: list = []
+        hook = (loaded.model.classifier.register_forward_pre_hook(lambda module, args: seen.append(args[0].detach()))
+                if representation else None)
+        try:
+            with torch.inference_mode(), loaded.attention(register_rollout_attention()), recorder:
+                probs = self._forward(inp.values[None])[0]
+                relevance = recorder.relevance()[0].cpu().numpy()
+        finally:
+            if hook is not None:
+                hook.remove()
+        pooled = seen[0][0].float().cpu().numpy() if seen else None
+        prediction = self._prediction(probs, recording, inp.warnings)  # raises for NaN outputs
+        if not np.isfinite(relevance).all():
+            raise ModelOutputError(f"the model {loaded.name} gave NaN or infinite attention for this recording, so "
+                                   "it has no relevance map for it.",
+                                   hint="Its weights or settings are damaged: copy the model folder again.")
         patch_map = relevance.reshape(self.grid.shape)
         frame_map = self.grid.to_frames(patch_map)[: inp.n_frames]
         settings = {"head_fusion": head_fusion, "discard_ratio": discard_ratio, "residual": 0.5,
                     "model": loaded.source, "configuration": loaded.card.configuration if loaded.card else None,
                     "max_length": loaded.max_length, "attention": "voice_desk_rollout (eager arithmetic), streamed",
                     "sample_rate": recording.sample_rate, "app_version": __version__}
-        return Explanation(prediction=self._prediction(probs, recording, inp.warnings), log_mel=inp.values,
-                           log_mel_power=denormalise(inp.values[: inp.n_frames], loaded.feature_extractor),
-                           patch_relevance=patch_map.astype(np.float32), frame_relevance=frame_map,
-                           n_frames=inp.n_frames, frame_shift=FRAME_SHIFT_S, settings=settings)
+        explanation = Explanation(prediction=prediction, log_mel=inp.values,
+                                  log_mel_power=denormalise(inp.values[: inp.n_frames], loaded.feature_extractor),
+                                  patch_relevance=patch_map.astype(np.float32), frame_relevance=frame_map,
+                                  n_frames=inp.n_frames, frame_shift=FRAME_SHIFT_S, settings=settings)
+        return explanation, pooled

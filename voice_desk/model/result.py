@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from voice_desk.model.json_io import dumps
+
 
 @dataclass
 class Prediction:
@@ -125,8 +127,8 @@ class Explanation:
             frame_relevance=self.frame_relevance.astype(np.float32),
             n_frames=np.int32(self.n_frames),
             frame_shift=np.float32(self.frame_shift),
-            settings=np.array(json.dumps(self.settings)),
-            warnings=np.array(json.dumps(p.warnings)),
+            settings=np.array(dumps(self.settings)),
+            warnings=np.array(dumps(p.warnings)),
             model=np.array(p.model),
             source=np.array(p.source),
             threshold=np.float32(p.threshold),

@@ -1,56 +1,29 @@
 """Where a model comes from: a folder on disk, a name in Voice Desk's models folder, or a
-Hugging Face hub id; the quick checks on a folder (no torch), and what to tell a user whose
-model is nowhere to be found."""
+Hugging Face hub id (fetched into the Hugging Face cache, then used as a local folder); what to
+tell a user whose model is nowhere to be found. The checks on a folder are in
+:mod:`voice_desk.model.checks` (no torch)."""
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
-from voice_desk.errors import ModelNotFoundError, NotAModelError, UnsafeModelError
+from voice_desk.errors import ModelError, ModelNotFoundError
+from voice_desk.model.checks import check_model_folder
 
-AST_MODEL_TYPE = "audio-spectrogram-transformer"
-SAFE_WEIGHTS = ("model.safetensors", "model.safetensors.index.json")
-PICKLE_WEIGHTS = ("pytorch_model.bin", "pytorch_model.bin.index.json")
+__all__ = ["check_model_folder", "hub_folder", "installed_model", "is_local_source", "missing_model_hint",
+           "resolve_source"]
+
+#: What is fetched of a hub model: configs and safetensors weights, never pickles or code.
+HUB_FILES = ["config.json", "preprocessor_config.json", "*.safetensors", "model.safetensors.index.json"]
+#: Seconds to wait for the hub to answer before saying it cannot be reached.
+HUB_TIMEOUT = 5
 
 
 def is_local_source(source: str) -> bool:
-    """A folder on disk rather than a hub id ("org/name")."""
-    return (os.path.exists(os.path.expanduser(source)) or source.startswith(("/", ".", "~"))
+    """A folder on disk (or a link, even one that leads nowhere) rather than a hub id ("org/name")."""
+    return (os.path.lexists(os.path.expanduser(source)) or source.startswith(("/", ".", "~"))
             or "\\" in source or source.count("/") > 1)
-
-
-def check_model_folder(folder: Path) -> dict:
-    """Validate a local folder and return its config dict, or raise a clear error."""
-    if not folder.exists():
-        raise ModelNotFoundError("the model folder does not exist.", path=folder,
-                                 hint="Choose a folder made by Voice Desk's training or an AST checkpoint folder.")
-    if not folder.is_dir():
-        raise NotAModelError("a model is a folder, not a single file.", path=folder,
-                             hint="Choose the folder that holds config.json and model.safetensors.")
-    config_path = folder / "config.json"
-    if not config_path.is_file():
-        raise NotAModelError("this folder is not a model (it has no config.json).", path=folder,
-                             hint="Choose a folder made by Voice Desk's training or an AST checkpoint folder.")
-    try:
-        config = json.loads(config_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise NotAModelError(f"config.json cannot be read ({exc}).", path=folder,
-                             hint="The folder is damaged; copy it again.") from exc
-    if config.get("model_type") != AST_MODEL_TYPE:
-        raise NotAModelError(
-            f"this is a '{config.get('model_type', 'unknown')}' model, not an Audio Spectrogram Transformer.",
-            path=folder, hint="Voice Desk works with AST models only.")
-    if not any((folder / name).is_file() for name in SAFE_WEIGHTS):
-        if any((folder / name).is_file() for name in PICKLE_WEIGHTS):
-            raise UnsafeModelError(
-                "the weights are stored as a pickle file (pytorch_model.bin), which Voice Desk never opens "
-                "because it can run hidden code.", path=folder,
-                hint="Convert the model to safetensors with a trusted tool, or ask its author for model.safetensors.")
-        raise NotAModelError("the folder has a config.json but no model weights (model.safetensors).", path=folder,
-                             hint="Copy the whole model folder again.")
-    return config
 
 
 def installed_model(name: str) -> Path | None:
@@ -77,6 +50,57 @@ def resolve_source(source: str | Path) -> tuple[str, Path | None]:
             return source, None
     check_model_folder(folder)
     return str(folder.resolve()), folder
+
+
+def hub_folder(hub_id: str, offline_hint: str | None = None, role: str = "model") -> Path:
+    """The local folder of hub model ``hub_id`` in the Hugging Face cache, fetching it (config
+    and safetensors files only) when it is not there yet, and checked like any folder.
+
+    The cache is looked at first, so a model fetched once works offline and starts without
+    asking the network anything. Otherwise the hub is asked once, with a short timeout
+    (:data:`HUB_TIMEOUT`): when it cannot be reached the user is told at once, instead of after
+    transformers' half a minute of retries with a warning at each."""
+    from huggingface_hub import HfApi, snapshot_download
+
+    cached_problem = None
+    try:
+        folder = Path(snapshot_download(hub_id, allow_patterns=HUB_FILES, local_files_only=True))
+    except Exception:  # noqa: BLE001 - not in the cache (or not a valid hub id): ask the hub below
+        folder = None
+    if folder is not None:
+        try:
+            check_model_folder(folder)
+            return folder
+        except ModelError as exc:  # only partly downloaded, or not a usable model
+            cached_problem = exc
+    if _offline():
+        if cached_problem is not None:
+            raise cached_problem
+        reason = "HF_HUB_OFFLINE or TRANSFORMERS_OFFLINE is set"
+    else:
+        try:
+            HfApi().model_info(hub_id, timeout=HUB_TIMEOUT)  # one quick question: is the hub there, and the model?
+            folder = Path(snapshot_download(hub_id, allow_patterns=HUB_FILES, etag_timeout=HUB_TIMEOUT))
+        except Exception as exc:  # noqa: BLE001 - no network, no such model, a gated model...
+            reason = _hub_failure(exc)
+        else:
+            check_model_folder(folder)
+            return folder
+    raise ModelNotFoundError(f"the {role} '{hub_id}' is not on this computer and could not be downloaded "
+                             f"({reason}).", hint=offline_hint or missing_model_hint(hub_id))
+
+
+def _hub_failure(exc: Exception) -> str:
+    """Why the hub gave nothing, in a few words."""
+    from huggingface_hub import errors
+
+    if isinstance(exc, (errors.RepositoryNotFoundError, errors.GatedRepoError)):
+        return "the Hugging Face hub has no public model of that name"
+    if isinstance(exc, errors.RevisionNotFoundError):
+        return "the Hugging Face hub has no such version of it"
+    if isinstance(exc, ValueError):  # HFValidationError: not a valid hub id
+        return "this is neither a folder here nor a valid Hugging Face model name"
+    return f"the Hugging Face hub cannot be reached: no internet connection? ({type(exc).__name__})"
 
 
 def _offline() -> bool:

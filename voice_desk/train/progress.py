@@ -8,10 +8,11 @@ learning_rate), ``eval`` (epoch, step, dev_uar, dev_auc, dev_loss), ``excluded``
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from typing import Callable
+
+from voice_desk.model.json_io import dumps
 
 Report = Callable[[dict], None]
 
@@ -27,7 +28,7 @@ class JsonLines:
         self.stream = stream or sys.stdout
 
     def __call__(self, event: dict) -> None:
-        self.stream.write(json.dumps(event, ensure_ascii=False, default=str) + "\n")
+        self.stream.write(dumps(event, ensure_ascii=False, default=str) + "\n")
         self.stream.flush()
 
 
