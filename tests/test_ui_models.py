@@ -541,3 +541,25 @@ def test_phones_from_a_doubtful_alignment_are_drawn_as_doubtful(qtbot, make_wind
     assert window.session.alignment.confidence < 0.5 and chart.rows
     assert "probably wrong" in chart.doubtful and "Doubtful alignment" in chart.note.toPlainText()
     assert chart.bars[0].opts["brushes"][0].color().alpha() < 255            # pale, not drawn as sound
+
+
+def test_a_bundle_with_a_damaged_card_is_listed_greyed_with_its_reason(qtbot, make_window, fresh_home, tiny_bundle):
+    import json
+    import shutil
+
+    from PySide6.QtCore import Qt
+
+    from voice_desk.paths import models_dir
+
+    bad = models_dir() / "bad"
+    shutil.copytree(tiny_bundle, bad)
+    card = json.loads((bad / "voice_desk.json").read_text())
+    card["metrics"] = {"test": {"uar": "0.9"}}                  # a mistyped value
+    (bad / "voice_desk.json").write_text(json.dumps(card))
+    shutil.copytree(tiny_bundle, models_dir() / "good")
+    window = make_window()                                      # one bad bundle never stops the window
+    items = [window.models.panel.model_list.item(i) for i in range(window.models.panel.model_list.count())]
+    damaged = [item for item in items if "(damaged)" in item.text()]
+    assert len(damaged) == 1 and damaged[0].text() == "bad (damaged)"
+    assert not damaged[0].flags() & Qt.ItemFlag.ItemIsEnabled and "Cannot be used" in damaged[0].toolTip()
+    assert window.models.panel.chosen() == [str((models_dir() / "good").resolve())]

@@ -87,16 +87,19 @@ class ModelsController(QObject):
                     self.session_models.append(entry.path)
                 chosen.add(entry.path)
         entries: dict[str, ModelEntry] = {}
+        self.damaged: list[tuple[str, str]] = []      # folders that cannot be used, and why
         for path in [*map(str, list_bundles()), *stored.known_models(), *self.session_models]:
             try:
                 entry = describe_model_folder(path)
-            except VoiceDeskError:
+            except VoiceDeskError as exc:
+                if not any(path == d for d, _ in self.damaged):
+                    self.damaged.append((path, exc.problem))
                 continue
             entries.setdefault(entry.path, entry)
         if first_time and not extra:
             chosen = set(entries)
         self.session.set_models({e.path: e for e in model_order(entries.values())})
-        self.panel.set_models(list(self.session.model_entries.values()), chosen)
+        self.panel.set_models(list(self.session.model_entries.values()), chosen, self.damaged)
         self._save_choice()
         if not entries:
             self.window.status("No model installed yet: Models → Import… a model folder, or "

@@ -6,6 +6,8 @@ pathology here: only its top classes."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import html
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
@@ -129,7 +131,10 @@ class VerdictPanel(QWidget):
         self.true_label.blockSignals(False)
 
     # --- models ----------------------------------------------------------------------------
-    def set_models(self, entries: list[ModelEntry], chosen: set[str]) -> None:
+    def set_models(self, entries: list[ModelEntry], chosen: set[str],
+                   damaged: list[tuple[str, str]] = ()) -> None:
+        """``entries`` to tick; ``damaged``: (folder, why) for bundles that cannot be used, listed
+        greyed with the reason so a bad bundle never just vanishes."""
         self.model_list.blockSignals(True)
         self.model_list.clear()
         for entry in entries:
@@ -139,9 +144,15 @@ class VerdictPanel(QWidget):
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if entry.path in chosen else Qt.CheckState.Unchecked)
             self.model_list.addItem(item)
+        for folder, why in damaged:
+            item = QListWidgetItem(f"{Path(folder).name} (damaged)")
+            item.setToolTip(f"Cannot be used: {why}\n{folder}")
+            item.setFlags(Qt.ItemFlag.NoItemFlags)          # greyed, never ticked or run
+            self.model_list.addItem(item)
         self.model_list.blockSignals(False)
+        shown = bool(entries) or bool(damaged)
         self.no_model.setVisible(not entries)
-        self.model_list.setVisible(bool(entries))
+        self.model_list.setVisible(shown)
         self.run_button.setEnabled(bool(entries))
 
     def chosen(self) -> list[str]:
