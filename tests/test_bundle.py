@@ -96,7 +96,8 @@ def test_card_summary_and_unknown_fields_survive(tmp_path):
     data["future_field"] = 1
     (tmp_path / CARD_FILE).write_text(json.dumps(data))
     loaded = ModelCard.load(tmp_path)
-    assert loaded.summary() == "ast_finetuned, trained on SVD, test UAR 0.800, AUC 0.900"
+    assert loaded.summary() == ("ast_finetuned, trained on SVD, test UAR 0.800, AUC 0.900, ⚠ the number of test "
+                                "recordings was not recorded, so these figures cannot be judged")
     assert loaded.extra["future_field"] == 1
 
 

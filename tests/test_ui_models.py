@@ -306,12 +306,19 @@ def test_the_model_card_says_what_the_model_was_trained_on_and_how_well_it_did(q
     from PySide6.QtCore import Qt
 
     folder = save_tiny_bundle(tmp_path / "svd_model", training_data={"name": "SVD phrase, 1,600 clips"},
-                              metrics={"test": {"uar": 0.812, "auc": 0.874}})
+                              metrics={"test": {"uar": 0.812, "auc": 0.874, "uar_ci": [0.74, 0.88],
+                                                "auc_ci": [0.80, 0.93], "n": 200, "n_healthy": 100,
+                                                "n_pathological": 100}})
     window = make_window()
     entry = window.models.add_model(str(folder))
-    assert entry.summary == "ast_freeze, trained on SVD phrase, 1,600 clips, test UAR 0.812, AUC 0.874"
+    assert entry.summary == ("ast_freeze, trained on SVD phrase, 1,600 clips, test UAR 0.812 (95 % CI 0.74–0.88), "
+                             "AUC 0.874 (95 % CI 0.80–0.93), n = 200")
     item = window.models.panel.model_list.item(0)
     assert item.checkState() == Qt.CheckState.Checked and "test UAR 0.812" in item.toolTip()
+    few = save_tiny_bundle(tmp_path / "four", metrics={"test": {"uar": 1.0, "auc": 1.0, "n": 4, "n_healthy": 2,
+                                                                 "n_pathological": 2}})
+    assert "only 4 test recordings (2 healthy, 2 pathological): too few to trust" in window.models.add_model(
+        str(few)).summary
 
 
 def test_the_true_label_comes_from_the_file_metadata_and_never_carries_over(qtbot, make_window, tmp_path):

@@ -124,7 +124,20 @@ class ModelCard:
         test = test if isinstance(test, dict) else {}
         for key, text in (("uar", "test UAR"), ("auc", "AUC")):
             if _is_number(test.get(key)):
-                parts.append(f"{text} {test[key]:.3f}")
+                ci = test.get(f"{key}_ci")
+                interval = (f" (95 % CI {ci[0]:.2f}–{ci[1]:.2f})" if isinstance(ci, list) and len(ci) == 2
+                            and all(_is_number(c) for c in ci) else "")
+                parts.append(f"{text} {test[key]:.3f}{interval}")
             elif key in test:
                 parts.append(f"{text} n/a")
+        if any(key in test for key in ("uar", "auc")):
+            from voice_desk.model.operating_point import too_few
+
+            n = test.get("n") if _is_number(test.get("n")) else None
+            counts = [test.get(k) if _is_number(test.get(k)) else None for k in ("n_healthy", "n_pathological")]
+            if n:
+                parts.append(f"n = {int(n)}")
+            warning = too_few(int(n) if n else None, *counts)
+            if warning:
+                parts.append(f"⚠ {warning}")
         return ", ".join(parts)
