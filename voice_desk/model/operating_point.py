@@ -81,8 +81,9 @@ class OperatingPoint:
         """Inside the band where another sample of test recordings could have put the threshold."""
         return self.band is not None and self.band[0] <= probability <= self.band[1]
 
-    def describe(self) -> str:
-        """The threshold, the band and the test sensitivity/specificity, in one paragraph."""
+    def describe(self, warn: bool = True) -> str:
+        """The threshold, the band and the test sensitivity/specificity, in one paragraph (with the
+        too-few warning unless ``warn`` is False: a page that already shows it)."""
         text = f"threshold {self.threshold:.2f}"
         if self.band:
             text += f", borderline {self.band[0]:.2f}–{self.band[1]:.2f}"
@@ -92,11 +93,11 @@ class OperatingPoint:
             if isinstance(rate, dict) and rate.get("value") is not None:
                 text += (f"; test {name} {float(rate['value']):.2f}{_ci(rate.get('ci'))}, "
                          f"{rate.get('k')} of {rate.get('n')}")
-        warning = too_few(self.n_test, self.n_healthy, self.n_pathological) if self.band else ""
+        warning = too_few(self.n_test, self.n_healthy, self.n_pathological) if self.band and warn else ""
         return text + (f". Warning: {warning}." if warning else "")
 
 
-def test_summary(test: dict) -> str:
+def test_summary(test: dict, warn: bool = True) -> str:
     """'UAR 0.812 (95 % CI 0.74–0.88), AUC 0.874 (95 % CI 0.80–0.93) on 160 test recordings (80
     healthy, 80 pathological)', with the too-few warning when it applies."""
     if not isinstance(test, dict):
@@ -106,5 +107,5 @@ def test_summary(test: dict) -> str:
             + metric_text("AUC", test.get("auc"), test.get("auc_ci")))
     if n:
         text += f" on {n} test recordings" + (f" ({n_h} healthy, {n_p} pathological)" if n_h is not None else "")
-    warning = too_few(n, n_h, n_p)
+    warning = too_few(n, n_h, n_p) if warn else ""
     return text + (f". Warning: {warning}." if warning else "")

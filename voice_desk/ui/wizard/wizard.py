@@ -150,11 +150,11 @@ class ResultsPage(QWizardPage):
 
         card = ModelCard.load(self.draft.bundle)
         test = card.metrics["test"]
-        genders = "<br>".join(f"&nbsp;&nbsp;{html.escape(g)}: {html.escape(test_summary(m))}"
+        genders = "<br>".join(f"&nbsp;&nbsp;{html.escape(g)}: {html.escape(test_summary(m, warn=False))}"
                               for g, m in test.get("per_gender", {}).items())
         point = OperatingPoint.from_metrics(card.metrics)
         self.summary.setText(f"<b>{html.escape(test_summary(test))}</b> ({card.configuration}; UAR at 0.5, as the "
-                             f"study reports it)<br>Verdicts use {html.escape(point.describe())}<br>"
+                             f"study reports it)<br>Verdicts use {html.escape(point.describe(warn=False))}<br>"
                              f"By gender:<br>{genders}<br>Saved in {html.escape(str(self.draft.bundle))}")
         self.confusion.set_matrix(test["confusion_matrix"])
         self.roc.set_roc(test["roc"]["fpr"], test["roc"]["tpr"],
