@@ -126,3 +126,24 @@ def test_each_evaluation_carries_the_epochs_mean_training_loss():
     evals = [e for e in events if e["event"] == "eval"]
     assert not [e for e in events if e["event"] == "log"] and len(evals) == 2
     assert all(0 < e["train_loss"] < 10 for e in evals) and evals[0]["train_loss"] != evals[1]["train_loss"]
+
+
+def test_a_checkpoint_is_reloaded_whole_whatever_names_transformers_saved_it_under(tmp_path):
+    """transformers 5 saves checkpoints under the hub's old weight names; a plain load_state_dict
+    (what Trainer does) skips them silently. copy_checkpoint puts back every weight."""
+    from conftest import TINY_CONFIG
+    from safetensors.torch import load_file
+
+    from voice_desk.model.bundle import build_model
+    from voice_desk.train.finetune import copy_checkpoint
+
+    torch.manual_seed(0)
+    best = build_model(TINY_CONFIG, labels=("healthy", "pathological"))
+    best.save_pretrained(tmp_path / "checkpoint-7")
+    torch.manual_seed(1)
+    last = build_model(TINY_CONFIG, labels=("healthy", "pathological"))
+    skipped = last.load_state_dict(load_file(tmp_path / "checkpoint-7" / "model.safetensors"), strict=False)
+    assert skipped.missing_keys        # the bug: Trainer's way leaves the encoder as it was
+    copy_checkpoint(last, tmp_path / "checkpoint-7")
+    for (name, a), (_, b) in zip(best.state_dict().items(), last.state_dict().items()):
+        assert torch.equal(a, b), name

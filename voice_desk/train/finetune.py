@@ -108,6 +108,36 @@ def eval_history(log_history: list) -> list:
     return out
 
 
+def copy_checkpoint(model, folder) -> None:
+    """Put the weights of the checkpoint in ``folder`` into ``model``, every one of them.
+
+    transformers 5 writes checkpoints under the hub's weight names (``encoder.layer.N.attention…``)
+    while the model in memory uses new ones (``layers.N.attention.q_proj…``); Trainer reloads a
+    checkpoint with a plain ``load_state_dict(strict=False)``, which skips every renamed weight
+    without a word (huggingface/transformers#48805): the "best" model kept the last epoch's encoder
+    with the best epoch's head, and a resumed run the base model's encoder. ``from_pretrained``
+    maps the names; its weights are then copied in strictly (a mismatch is an error, not a
+    silence). Only safetensors files are read."""
+    loaded = type(model).from_pretrained(str(folder), use_safetensors=True)
+    model.load_state_dict(loaded.state_dict(), strict=True)
+
+
+def _checkpoint_trainer(trainer_class):
+    """``trainer_class`` whose two checkpoint reloads (resume, best model at the end) go through
+    :func:`copy_checkpoint`."""
+
+    class CheckpointTrainer(trainer_class):
+        def _load_from_checkpoint(self, resume_from_checkpoint, model=None):
+            super()._load_from_checkpoint(resume_from_checkpoint, model)
+            copy_checkpoint(model if model is not None else self.model, resume_from_checkpoint)
+
+        def _load_best_model(self):
+            super()._load_best_model()
+            copy_checkpoint(self.model, self.state.best_model_checkpoint)
+
+    return CheckpointTrainer
+
+
 def finetune(model, extractor, train_clips, dev_clips, recipe, work_dir: Path, device: str,
              report: Callable[[dict], None] | None = None) -> FinetuneResult:
     from transformers import EarlyStoppingCallback, Trainer, TrainerCallback, TrainingArguments
@@ -158,9 +188,9 @@ def finetune(model, extractor, train_clips, dev_clips, recipe, work_dir: Path, d
         dataloader_num_workers=int(recipe.get("dataloader_num_workers", 0)), use_cpu=(device == "cpu"),
         **precision_flags(str(recipe.get("mixed_precision", "auto")), device))
     stopper = EarlyStoppingCallback(int(recipe["early_stopping_patience"]), float(recipe["early_stopping_threshold"]))
-    trainer = Trainer(model=model, args=args, train_dataset=ClipDataset(train_clips, extractor),
-                      eval_dataset=ClipDataset(dev_clips, extractor), compute_metrics=compute_metrics,
-                      callbacks=[Progress(), stopper])
+    trainer = _checkpoint_trainer(Trainer)(
+        model=model, args=args, train_dataset=ClipDataset(train_clips, extractor),
+        eval_dataset=ClipDataset(dev_clips, extractor), compute_metrics=compute_metrics, callbacks=[Progress(), stopper])
     from transformers.trainer_callback import PrinterCallback
 
     trainer.remove_callback(PrinterCallback)  # it prints log dicts to stdout: progress goes through report
