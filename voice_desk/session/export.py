@@ -20,7 +20,7 @@ def phone_rows(explanation, alignment):
     return phone_relevance(explanation.frame_relevance, explanation.frame_shift, alignment.phones)
 
 
-def results_record(recording, alignment, assessment: Assessment) -> dict:
+def results_record(recording, alignment, assessment: Assessment, measures=None) -> dict:
     from voice_desk.analysis.results_export import ModelResult, results_record as record
 
     if recording is None or not assessment.explanations:
@@ -30,21 +30,42 @@ def results_record(recording, alignment, assessment: Assessment) -> dict:
                         card_summary=entry.summary, prediction=assessment.explanations[path].prediction.to_record(),
                         phones=phone_rows(assessment.explanations[path], alignment))
             for path, entry in assessment.entries.items() if path in assessment.explanations]
-    return record(str(recording.path or recording.name), recording.sha256(), recording.duration, rows,
-                  tiers_source=source_id(alignment), true_label=known_label(assessment.true_label),
-                  agreement_case=assessment.agreement_case())
+    out = record(str(recording.path or recording.name), recording.sha256(), recording.duration, rows,
+                 tiers_source=source_id(alignment), true_label=known_label(assessment.true_label),
+                 agreement_case=assessment.agreement_case())
+    if measures is not None:      # Praat's voice measures of the session's takes, with ranges and reasons
+        out["voice_measures"] = measures.to_dict()
+    return out
 
 
-def export_results(recording, alignment, assessment: Assessment, json_path: str | Path) -> tuple[Path, Path]:
-    """Write ``NAME.json`` and ``NAME.csv`` beside it; returns both paths."""
+def export_results(recording, alignment, assessment: Assessment, json_path: str | Path,
+                   measures=None) -> tuple[Path, Path]:
+    """Write ``NAME.json`` and ``NAME.csv`` beside it (and ``NAME-measures.csv`` when there are
+    voice measures); returns the first two paths."""
     from voice_desk.analysis.results_export import write_csv, write_json
 
-    record = results_record(recording, alignment, assessment)
+    record = results_record(recording, alignment, assessment, measures)
     json_path = Path(json_path)
     if json_path.suffix.lower() != ".json":
         json_path = json_path.with_suffix(".json")
     try:
+        if measures is not None:
+            _write_measures_csv(measures, json_path.with_name(json_path.stem + "-measures.csv"))
         return write_json(record, json_path), write_csv(record, json_path.with_suffix(".csv"))
     except OSError as exc:
         raise VoiceDeskError(f"the results cannot be written there ({exc.strerror or exc}).",
                              path=json_path, hint="Choose another folder.") from exc
+
+
+def _write_measures_csv(measures, path: Path) -> Path:
+    """One row per take and measure, then AVQI and DSI (the columns of ``voice-desk measures --csv``)."""
+    import csv
+
+    from voice_desk.session.measures import CSV_COLUMNS, rows
+
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(CSV_COLUMNS))
+        writer.writeheader()
+        for report in [*measures.takes.values(), measures.avqi, measures.dsi]:
+            writer.writerows(rows(report))
+    return path

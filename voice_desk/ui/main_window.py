@@ -2,7 +2,8 @@
 
 State lives in one observable :class:`voice_desk.ui.session.WindowSession`; each concern is a
 controller that owns its widgets, actions, tasks and state (``controllers/``): opening
-recordings, recording takes, playback, navigation, tiers, models and verdicts, relevance, export.
+recordings, recording takes, playback, navigation, tiers, models and verdicts, relevance, voice
+measures, export.
 The shell builds the central views and the docks from them, the menus and the toolbar from
 their actions, keeps the layout between sessions and shows messages. torch is never imported
 into this process: models run in the model process (:mod:`voice_desk.model.model_process`).
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QVBoxLayout, QWidget
 from voice_desk.ui import settings as stored
 from voice_desk.ui.actions import make_action
 from voice_desk.ui.controllers.export import ExportController
+from voice_desk.ui.controllers.measures import MeasuresController
 from voice_desk.ui.controllers.models import PRELOAD_DELAY_MS, ModelsController
 from voice_desk.ui.controllers.navigation import NavigationController
 from voice_desk.ui.controllers.opening import OpeningController
@@ -55,6 +57,7 @@ class MainWindow(QMainWindow):
         self.tiers = TiersController(self, TierView(self.view_range))
         self.models = ModelsController(self, extra_models or [])
         self.relevance = RelevanceController(self, self.spectrogram_view)
+        self.measures = MeasuresController(self)
         self.views_widget = self._build_views()
         self.export = ExportController(self, self.views_widget)
         self.quit_action = make_action(self, "&Quit", self.close, QKeySequence.StandardKey.Quit)
@@ -63,6 +66,7 @@ class MainWindow(QMainWindow):
         self.about_action = make_action(self, "About Voice Desk", self._about)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.models.dock)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.relevance.phone_dock)
+        self.splitDockWidget(self.relevance.phone_dock, self.measures.dock, Qt.Orientation.Horizontal)
         self._build_menus_and_toolbar()
         self._restore_layout()
         self.statusBar().showMessage(READY)
@@ -113,6 +117,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.opening.spectrogram_settings_action)
         view_menu.addAction(self.models.dock.toggleViewAction())
         view_menu.addAction(self.relevance.phone_dock.toggleViewAction())
+        view_menu.addAction(self.measures.dock.toggleViewAction())
         self.tiers.build_menu(bar)
         play_menu = bar.addMenu("&Play")
         for action in self.playback.actions():
@@ -144,7 +149,8 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 800)
-            self.resizeDocks([self.relevance.phone_dock], [170], Qt.Orientation.Vertical)
+            self.resizeDocks([self.relevance.phone_dock], [190], Qt.Orientation.Vertical)
+            self.resizeDocks([self.relevance.phone_dock, self.measures.dock], [700, 580], Qt.Orientation.Horizontal)
             self.resizeDocks([self.models.dock], [320], Qt.Orientation.Horizontal)
         if isinstance(state, QByteArray):
             self.restoreState(state)
@@ -163,11 +169,12 @@ class MainWindow(QMainWindow):
         self.recorder.finish_before_closing()
         for runner in self._task_runners():
             runner.shutdown()
+        self.measures.close()
         super().closeEvent(event)
 
     # ------------------------------------------------------------------ work
     def _task_runners(self) -> list:
-        return [self.opening.tasks, self.models.tasks, self.models.download_tasks, self.tiers.tasks]
+        return [self.opening.tasks, self.models.tasks, self.models.download_tasks, self.tiers.tasks, self.measures.tasks]
 
     def is_busy(self) -> bool:
         return any(runner.busy for runner in self._task_runners())

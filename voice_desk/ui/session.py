@@ -27,6 +27,7 @@ class WindowSession(QObject):
     models_changed = Signal()        # the list of models changed
     results_changed = Signal()       # a model's result or failure came or went
     true_label_changed = Signal()
+    measures_changed = Signal()      # Praat's voice measures of the recording came
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -35,6 +36,7 @@ class WindowSession(QObject):
         self.tiers = TierResult(None)
         self.true_label_source: str | None = None
         self.assessment = Assessment()
+        self.measures = None             # voice_desk.measures.result.SessionMeasures of the recording
         self.file_token = 0
         self.dropped_results = 0
 
@@ -85,6 +87,7 @@ class WindowSession(QObject):
         recording go (a label entered for it never carries over)."""
         self.opened, self.spectrogram, self.tiers = opened, opened.spectrogram, opened.tiers
         self.assessment.explanations, self.assessment.failures = {}, {}
+        self.measures = None
         self.assessment.true_label = opened.true_label
         self.true_label_source = opened.true_label_source
         self.recording_changed.emit()
@@ -111,6 +114,10 @@ class WindowSession(QObject):
         elif self.opened is not None:
             self.true_label_source = self.opened.true_label_source
         self.true_label_changed.emit()
+
+    def set_measures(self, measures) -> None:
+        self.measures = measures
+        self.measures_changed.emit()
 
     def set_models(self, entries: dict) -> None:
         self.assessment.entries = dict(entries)

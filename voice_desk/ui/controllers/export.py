@@ -64,6 +64,6 @@ class ExportController(QObject):
 
     def export_results(self, json_path: str) -> tuple[Path, Path]:
         s = self.session
-        out_json, out_csv = export_results(s.recording, s.alignment, s.assessment, json_path)
+        out_json, out_csv = export_results(s.recording, s.alignment, s.assessment, json_path, s.measures)
         self.window.status(f"Results saved: {out_json} and {out_csv.name}", 8000)
         return out_json, out_csv
