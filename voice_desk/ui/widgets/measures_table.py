@@ -4,6 +4,8 @@ A measure that could not be computed shows why instead of a number."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHeaderView, QTableWidget, QTableWidgetItem
@@ -26,7 +28,8 @@ class MeasuresTable(QTableWidget):
         self.setWordWrap(True)
         header = self.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)   # a reason spans value..mark
+        self.setColumnWidth(1, 110)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
         self.message = ""
@@ -41,7 +44,7 @@ class MeasuresTable(QTableWidget):
         self.setRowCount(0)
         self.message = ""
         for task, report in measures.takes.items():
-            self._row([f"{TASK_TITLES.get(task, task)} — {report.source}"], bold=True,
+            self._row([f"{TASK_TITLES.get(task, task)} — {Path(report.source).name}"], bold=True,
                       tip="; ".join(f"{k}: {v}" for k, v in report.settings.items()))
             for warning in report.warnings:
                 self._row([f"⚠ {warning}"], italic=True)
@@ -75,6 +78,7 @@ class MeasuresTable(QTableWidget):
             self.setItem(row, col, item)
         if len(cells) == 1 or (len(cells) == 2 and cells[1].startswith("—")):
             self.setSpan(row, len(cells) - 1, 1, len(COLUMNS) - len(cells) + 1)
+        self.resizeRowToContents(row)
 
     def rows_text(self) -> list[list[str]]:
         """What the table shows, row by row (for tests and copying)."""
