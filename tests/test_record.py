@@ -285,3 +285,117 @@ def test_array_source_in_real_time_can_be_stopped(tmp_path):
     recorder.stop()
     take = recorder.wait(10)
     assert take.stopped_by == "user" and 1600 <= take.frames < 80_000
+
+
+# --- hardening: private takes, repairs only where safe, damaged headers, a full disk --------
+
+import os  # noqa: E402
+import shutil  # noqa: E402
+
+from voice_desk.audio import record as record_module  # noqa: E402
+
+
+def _lagging_take(path, samples=None, rate=16_000):
+    """A float take whose data size was never written (as if Voice Desk died at once)."""
+    samples = sine(0.25, rate) if samples is None else samples
+    sf.write(path, samples, rate, subtype="FLOAT")
+    raw = bytearray(path.read_bytes())
+    at = _data_size_offset(raw)
+    raw[at:at + 4] = struct.pack("<I", 0)
+    path.write_bytes(bytes(raw))
+    return raw
+
+
+def test_takes_and_their_new_folder_are_private_whatever_the_umask(tmp_path):
+    old = os.umask(0)
+    try:
+        _, take = record(ArraySource(sine(0.2, 16_000), 16_000), tmp_path / "new" / "takes")
+    finally:
+        os.umask(old)
+    assert os.stat(take.path).st_mode & 0o777 == 0o600
+    assert os.stat(take.path.parent).st_mode & 0o777 == 0o700
+
+
+def test_recovery_never_writes_through_a_link_or_outside_the_takes_folder(tmp_path):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    target = outside / "patient.wav"
+    before = bytes(_lagging_take(target))
+    takes = tmp_path / "takes"
+    takes.mkdir()
+    (takes / "take-20260101-000000.wav").symlink_to(target)
+    os.link(target, takes / "take-20260101-000001.wav")
+    assert unfinished_takes(takes) == [takes / "take-20260101-000001.wav"]   # the symbolic link is left alone
+    for name in ("take-20260101-000000.wav", "take-20260101-000001.wav"):
+        recovered = recover_take(takes / name, folder=takes)
+        assert not recovered.repaired and recovered.frames == 4000 and "not repaired" in recovered.note
+    assert not recover_take(target, folder=takes).repaired                 # a file outside the folder
+    assert target.read_bytes() == before
+
+
+def test_zero_padding_after_a_complete_take_is_not_audio(tmp_path):
+    samples = sine(0.25, 16_000)
+    path = tmp_path / "take-20260101-000000.wav"
+    sf.write(path, samples, 16_000, subtype="FLOAT")
+    with open(path, "ab") as f:
+        f.write(bytes(4096))                           # e.g. a copy padded to a block size
+    before = path.read_bytes()
+    assert unfinished_takes(tmp_path) == []
+    recovered = recover_take(path, folder=tmp_path)
+    assert not recovered.repaired and recovered.frames == samples.size
+    assert path.read_bytes() == before
+
+
+def _damaged(path, how):
+    raw = _lagging_take(path)
+    if how == "block_align 0":
+        raw[32:34] = struct.pack("<H", 0)
+    elif how == "channels 0":
+        raw[22:24] = struct.pack("<H", 0)
+    else:  # a 4-byte fmt chunk
+        data = raw[raw.index(b"data"):]
+        raw = bytearray(b"RIFF" + struct.pack("<I", 4 + 12 + len(data)) + b"WAVEfmt " + struct.pack("<I", 4)
+                        + raw[20:24] + data)
+    path.write_bytes(bytes(raw))
+
+
+@pytest.mark.parametrize("how", ["block_align 0", "channels 0", "4-byte fmt"])
+def test_a_damaged_take_header_is_named_not_a_crash(tmp_path, how):
+    path = tmp_path / "take-20260101-000000.wav"
+    _damaged(path, how)
+    before = path.read_bytes()
+    assert unfinished_takes(tmp_path) == [path]
+    with pytest.raises(AudioError, match="format header is (damaged|cut short)"):
+        recover_take(path, folder=tmp_path)
+    assert path.read_bytes() == before
+
+
+def test_a_full_disk_stops_the_take_plainly_and_keeps_what_was_written(tmp_path, monkeypatch):
+    real_writer = record_module._open_take_writer
+
+    def filling_up(fd, rate, channels):
+        writer = real_writer(fd, rate, channels)
+
+        class Full:
+            blocks = 0
+
+            def write(self, block):
+                Full.blocks += 1
+                if Full.blocks == 4:   # part of the block reached the disk, then no more room
+                    os.write(fd, np.asarray(block[:100], dtype="<f4").tobytes())
+                    raise sf.LibsndfileError(2)           # libsndfile says only "System error."
+                writer.write(block)
+
+            flush, close = writer.flush, writer.close
+        return Full()
+
+    monkeypatch.setattr(record_module, "_open_take_writer", filling_up)
+    monkeypatch.setattr(record_module.shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10**9, 10**9, 0))
+    samples = sine(1.0, 16_000)
+    _, take = record(ArraySource(samples, 16_000, block=1024), tmp_path)
+    assert take.stopped_by == "error" and take.saved
+    assert "disk holding" in take.error and str(tmp_path) in take.error and "is full" in take.error
+    assert "Nothing recorded until then is lost" in take.error and "System error" not in take.error
+    written, _ = sf.read(take.path, dtype="float32")     # readable as it is: the header was brought up to date
+    np.testing.assert_array_equal(written, samples[:3 * 1024 + 100])
+    assert take.frames == 3 * 1024 + 100

@@ -196,3 +196,32 @@ def test_emitting_a_python_signal_keeps_reference_counts(qtbot, tmp_path):
     for _ in range(20):   # few: on a leaking PySide6 each one costs this test process a reference
         dialog.take_saved.emit("x")
     assert sys.getrefcount(True) - before > -10
+
+
+def test_damaged_takes_in_the_folder_are_named_and_the_dialog_still_opens(qtbot, tmp_path):
+    """A broken header made File → Record… fail with a ZeroDivisionError and no dialog."""
+    from test_record import _damaged
+
+    for n, how in enumerate(["block_align 0", "channels 0", "4-byte fmt"]):
+        _damaged(tmp_path / f"take-20260101-00000{n}.wav", how)
+    dialog = make_dialog(qtbot, tmp_path, sine(0.1))
+    text = dialog.status_label.text()
+    assert text.count("could not be recovered") == 3 and "take-20260101-000000.wav" in text
+    assert dialog.record_button.isEnabled()
+
+
+def test_a_linked_take_is_read_but_never_repaired(qtbot, tmp_path):
+    outside = tmp_path / "patient.wav"
+    sf.write(outside, sine(0.25), RATE, subtype="FLOAT")
+    raw = bytearray(outside.read_bytes())
+    at = raw.index(b"data") + 4
+    raw[at:at + 4] = struct.pack("<I", 0)
+    outside.write_bytes(bytes(raw))
+    takes = tmp_path / "takes"
+    takes.mkdir()
+    import os
+
+    os.link(outside, takes / "take-20260101-000000.wav")
+    dialog = make_dialog(qtbot, takes, sine(0.1))
+    assert "not repaired" in dialog.status_label.text() and "hard links" in dialog.status_label.text()
+    assert outside.read_bytes() == bytes(raw)

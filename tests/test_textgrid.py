@@ -188,3 +188,85 @@ def test_textgrid_beside_the_audio_is_found(tmp_path):
     grid = mfa_style_textgrid(tmp_path / "take1.TextGrid")
     (tmp_path / "take2.TextGrid").write_text("", encoding="utf-8")
     assert find_textgrid_for(audio) == grid
+
+
+# --- hardening: what Praat writes is read; what no recording has is refused at once --------
+
+def test_times_with_an_exponent_are_read(tmp_path):
+    """Praat writes e.g. 6.25e-01 (valid in its files); praatio's parser could not read it."""
+    path = mfa_style_textgrid(tmp_path / "a.TextGrid")
+    text = path.read_text(encoding="utf-8").replace("xmin = 0.35\n", "xmin = 3.5e-01\n")
+    text = text.replace("xmax = 0.35\n", "xmax = 3.5E-1\n")
+    path.write_text(text, encoding="utf-8")
+    back = read_textgrid(path, 1.2)
+    assert [(p.label, round(p.start, 6)) for p in back.spoken_phones()] == [("ɡ", 0.3), ("uː", 0.35)]
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_is_read(tmp_path, codec):
+    utf8 = mfa_style_textgrid(tmp_path / "a.TextGrid", tiers=(("words", [(0.3, 0.7, "Morgen")]),
+                                                             ("phones", [(0.3, 0.5, "ɔ"), (0.5, 0.7, "ʁ")])))
+    path = tmp_path / "nobom.TextGrid"
+    path.write_bytes(utf8.read_text(encoding="utf-8").encode(codec))
+    assert [p.label for p in read_textgrid(path, 1.2).spoken_phones()] == ["ɔ", "ʁ"]
+
+
+def test_the_short_format_with_comments_is_read(tmp_path):
+    path = tmp_path / "short.TextGrid"
+    path.write_text('File type = "ooTextFile"\nObject class = "TextGrid"\n\n0 ! start\n1.2\n<exists>\n1\n'
+                    '"IntervalTier"\n"phones"\n0\n1.2\n2\n0\n0.5\n"a"\n0.5\n1.2\n"say ""b"""\n', encoding="utf-8")
+    assert [p.label for p in read_textgrid(path, 1.2).phones] == ["a", 'say "b"']
+
+
+def test_a_negative_start_is_named_with_the_files_own_times(tmp_path):
+    path = mfa_style_textgrid(tmp_path / "a.TextGrid")
+    path.write_text(path.read_text(encoding="utf-8").replace("xmin = 0\n", "xmin = -1.5\n"), encoding="utf-8")
+    for duration in (1.2, 2.7):
+        with pytest.raises(TextGridError) as info:
+            read_textgrid(path, duration)
+        message = str(info.value)
+        assert "start at -1.5 s, before the recording begins" in message and "1.50" not in message
+
+
+def test_an_absurd_tier_is_refused_before_it_is_read(tmp_path):
+    import time
+
+    path = mfa_style_textgrid(tmp_path / "a.TextGrid")
+    path.write_text(path.read_text(encoding="utf-8").replace("intervals: size = 4", "intervals: size = 1000000"),
+                    encoding="utf-8")
+    began = time.monotonic()
+    with pytest.raises(TextGridError) as info:
+        read_textgrid(path, 1.2)
+    assert time.monotonic() - began < 1.0
+    assert "'phones' has 1,000,000 intervals" in str(info.value) and str(path) in str(info.value)
+
+
+def test_a_huge_file_is_refused_without_reading_it_all(tmp_path, monkeypatch):
+    from voice_desk.align import textgrid
+
+    monkeypatch.setattr(textgrid, "MAX_TEXTGRID_BYTES", 1000)
+    path = mfa_style_textgrid(tmp_path / "a.TextGrid")
+    with pytest.raises(TextGridError, match="larger than"):
+        read_textgrid(path, 1.2)
+
+
+def test_a_named_pipe_is_refused_at_once(tmp_path):
+    import os
+
+    from test_audio_load import fails_after
+
+    fifo = tmp_path / "clip.TextGrid"
+    os.mkfifo(fifo)
+    with fails_after(5), pytest.raises(TextGridError, match="named pipe"):
+        read_textgrid(fifo, 1.2)
+
+
+def test_writing_replaces_a_link_instead_of_writing_through_it(tmp_path):
+    elsewhere = tmp_path / "patient-notes.txt"
+    elsewhere.write_text("keep me", encoding="utf-8")
+    link = tmp_path / "clip.TextGrid"
+    link.symlink_to(elsewhere)
+    write_textgrid(Alignment(words=WORDS, phones=PHONES, duration=1.2, source="test"), link)
+    assert elsewhere.read_text(encoding="utf-8") == "keep me"
+    assert not link.is_symlink() and read_textgrid(link, 1.2).spoken_phones()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.TextGrid", "patient-notes.txt"]

@@ -195,3 +195,22 @@ def test_early_stopping_count_survives_an_interruption(tmp_path, capsys):
     assert main(args + ["--set", "num_train_epochs=10", "--set", "early_stopping_patience=3"]) == 0
     # Epochs 2 and 3 did not improve on epoch 1; one more non-improving epoch reaches patience 3.
     assert re.findall(r"^epoch (\d+): dev UAR", capsys.readouterr().err, flags=re.M) == ["4"]
+
+
+def test_the_bundle_is_private_and_nothing_is_left_beside_it(freeze_bundle):
+    """Its split lists patients' recordings, speakers, labels and genders: 0700/0600. The staging
+    folder and the lock of the run are gone."""
+    import os
+    import stat
+
+    assert stat.S_IMODE(os.stat(freeze_bundle).st_mode) == 0o700
+    for path in freeze_bundle.rglob("*"):
+        assert stat.S_IMODE(os.stat(path).st_mode) == (0o700 if path.is_dir() else 0o600), path
+    assert [p.name for p in freeze_bundle.parent.iterdir()] == [freeze_bundle.name]
+
+
+def test_a_folder_holding_a_model_is_refused_without_overwrite(freeze_bundle, capsys):
+    before = {p.name: p.stat().st_mtime_ns for p in freeze_bundle.iterdir()}
+    code = main(["train", "--data", f"svd:{shared_svd_tree()['root']}", "--out", str(freeze_bundle)])
+    assert code == 2 and "already holds a trained model" in capsys.readouterr().err
+    assert {p.name: p.stat().st_mtime_ns for p in freeze_bundle.iterdir()} == before

@@ -267,10 +267,10 @@ def test_dragging_on_the_spectrogram_selects_a_range(qtbot, make_window, clip):
 
 def test_tier_labels_hide_where_they_do_not_fit_and_show_when_zoomed(qtbot, make_window, clip):
     window = make_window()
-    window.resize(500, 600)
     open_and_wait(qtbot, window, clip)
     tiers = window.tiers.tier_view
-    qtbot.waitUntil(lambda: tiers.box.width() > 0)
+    tiers.setFixedWidth(200)                      # narrow, whatever the window's own minimum width
+    qtbot.waitUntil(lambda: 0 < tiers.box.width() < 160)
     tiers._fit_labels()
     hidden = {t.toPlainText() for t in tiers.labels if not t.isVisible()}
     assert "ɡ" in hidden                          # 0.15 s of a narrow window: no room for it

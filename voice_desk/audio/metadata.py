@@ -5,11 +5,12 @@ A WAV (INFO chunk) or FLAC/OGG (Vorbis comment) file can hold text tags; a recor
 title or any other tag) tells the window the true label, so the study's agreement case shows
 without typing it. An SVD sentence file (``<session>-phrase.nsp``) has no tags, but its session
 type is in sbvoicedb's metadata (:func:`voice_desk.session.opening.true_label_from_metadata`
-asks both). The file is only read.
+asks both). The file is only read, and only if it is a regular file.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -24,9 +25,18 @@ def tags(path: str | Path) -> dict[str, str]:
         return {}
     import soundfile as sf
 
-    try:
-        with sf.SoundFile(str(path)) as f:
-            return {k: str(v) for k, v in f.copy_metadata().items()}
+    from voice_desk.audio.load import sniff_format
+    from voice_desk.files import open_regular
+
+    try:  # as the loader: a regular file only (a pipe would block), and never MP3
+        with open_regular(path) as raw:
+            if sniff_format(raw.read(12)) not in ("wav", "flac", "ogg"):
+                return {}
+            os.lseek(raw.fileno(), 0, os.SEEK_SET)  # libsndfile reads the descriptor
+            with sf.SoundFile(raw.fileno(), closefd=False) as f:
+                if f.subtype.startswith("MPEG"):
+                    return {}
+                return {k: str(v) for k, v in f.copy_metadata().items()}
     except Exception:  # noqa: BLE001 - metadata is optional; loading reports real problems
         return {}
 

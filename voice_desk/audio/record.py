@@ -10,7 +10,12 @@ Why this shape:
   mid-take the file is still a valid WAV holding everything up to the last block. The file
   is fsync'ed about twice a second (surviving a power cut too), not per block.
 * If a take was cut off before its header was brought up to date, :func:`recover_take`
-  reads (and repairs) it from the raw data chunk.
+  reads (and repairs) it from the raw data chunk. It repairs only a real file (not a link,
+  not a file with a second name) in the takes folder, and only when data really follows the
+  declared data chunk (zero padding after a complete take is not audio).
+* A take is the user's alone (0600, its folder 0700 when Voice Desk creates it): it is a
+  patient's voice. If the disk fills up, recording stops with a message saying so, and the
+  take keeps everything written up to then (its header is brought up to date in place).
 
 Sources are injectable: :class:`SoundDeviceSource` records a real microphone through
 PortAudio, :class:`ArraySource` plays an array in as if it were one (tests, demos).
@@ -18,8 +23,11 @@ PortAudio, :class:`ArraySource` plays an array in as if it were one (tests, demo
 
 from __future__ import annotations
 
+import errno
 import os
 import queue
+import shutil
+import stat
 import struct
 import threading
 import time
@@ -31,7 +39,9 @@ from typing import Callable, Protocol
 import numpy as np
 
 from voice_desk.audio.devices import NO_INPUT, AudioDeviceError, load_sounddevice
-from voice_desk.errors import AudioError
+from voice_desk.errors import AudioError, VoiceDeskError
+from voice_desk.files import open_regular
+from voice_desk.paths import PRIVATE_FILE, private_dir
 
 BlockCallback = Callable[[np.ndarray], None]
 EndCallback = Callable[["str | None"], None]
@@ -212,8 +222,9 @@ def take_name(now: datetime | None = None, suffix: int = 1) -> str:
 
 
 def _create_exclusive(path: Path) -> int:
-    """Create ``path`` for writing; fail if anything is already there (never overwrite)."""
-    return os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
+    """Create ``path`` for writing, readable by the user only; fail if anything is already
+    there (never overwrite, never follow a link)."""
+    return os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), PRIVATE_FILE)
 
 
 def create_take_file(target: Path, now: datetime | None = None) -> tuple[Path, int]:
@@ -225,7 +236,7 @@ def create_take_file(target: Path, now: datetime | None = None) -> tuple[Path, i
     target = Path(target)
     if target.suffix.lower() != ".wav" and not target.exists():
         try:
-            target.mkdir(parents=True, exist_ok=True)
+            private_dir(target, fix_existing=False)
         except OSError as error:
             raise AudioError(f"The folder for takes cannot be created ({error.strerror}).", path=target,
                              hint="Choose a folder you can write to.") from error
@@ -241,7 +252,7 @@ def create_take_file(target: Path, now: datetime | None = None) -> tuple[Path, i
                                  hint="Choose a folder you can write to.") from error
         raise AudioError("Too many takes with the same time stamp.", path=target)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(target.parent, fix_existing=False)
         return target, _create_exclusive(target)
     except FileExistsError:
         raise AudioError("A file with this name already exists; Voice Desk never overwrites a recording.",
@@ -418,7 +429,7 @@ class Recorder:
                     self.source.stop()
                     break
         except Exception as error:  # noqa: BLE001 - disk full, device oddities: keep what we have
-            end = _End("error", f"Recording stopped: {error}")
+            end = _End("error", _write_failure(error, self.path))
             self._accepting = False
             try:
                 self.source.stop()
@@ -427,8 +438,12 @@ class Recorder:
         try:
             self._writer.close()
         except Exception as error:  # noqa: BLE001
-            end = _End("error", end.error or f"The take could not be closed properly ({error}); "
-                                              "it can be recovered with recover_take.")
+            end = _End("error", end.error or _write_failure(error, self.path))
+        if end.reason == "error" and self.frames:
+            try:  # a write cut short may have left the header behind: bring it up to date in place
+                self.frames = max(self.frames, recover_take(self.path, folder=self.path.parent, read=False).frames)
+            except (VoiceDeskError, OSError):
+                pass
         take = Take(path=self.path, rate=rate, channels=channels, frames=self.frames,
                     stopped_by=end.reason, error=end.error, clipped_blocks=clipped_blocks, peak_db=peak)
         if clipped_blocks:
@@ -444,6 +459,22 @@ class Recorder:
             self._done.set()  # after the callback: wait() returning means everything is done
 
 
+def _write_failure(error: BaseException, path: Path) -> str:
+    """What to tell the user when writing the take failed ("System error." says nothing)."""
+    if isinstance(error, VoiceDeskError):
+        return f"Recording stopped: {error}"
+    full = getattr(error, "errno", None) in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+    try:
+        full = full or shutil.disk_usage(path.parent).free < 1 << 20
+    except OSError:
+        pass
+    if full:
+        return (f"Recording stopped: the disk holding {path.parent} is full. Nothing recorded until then is lost; "
+                "free some space, or choose another folder for takes, before recording again.")
+    return (f"Recording stopped: the take could not be written to {path.parent} ({error}). Nothing recorded until "
+            "then is lost; check that the disk is still connected and writable, or choose another folder for takes.")
+
+
 # --- crash recovery -----------------------------------------------------------------------
 
 _FLOAT, _PCM, _EXTENSIBLE = 3, 1, 0xFFFE
@@ -451,17 +482,16 @@ _FLOAT, _PCM, _EXTENSIBLE = 3, 1, 0xFFFE
 
 @dataclass
 class RecoveredTake:
-    """Samples read back from a (possibly unfinished) take: (frames,) mono or (frames, channels)."""
+    """Samples read back from a (possibly unfinished) take: (frames,) mono or (frames, channels).
+    ``note`` says why a take whose header is behind was not repaired."""
 
     path: Path
-    samples: np.ndarray
+    samples: np.ndarray | None          # None when not asked for (read=False)
     rate: int
     channels: int
     repaired: bool
-
-    @property
-    def frames(self) -> int:
-        return int(self.samples.shape[0])
+    frames: int = 0
+    note: str | None = None
 
 
 @dataclass
@@ -477,99 +507,159 @@ class _WavLayout:
     fact_at: int | None
 
 
-def _plausible_chunk(raw: bytes, offset: int) -> bool:
-    head = raw[offset:offset + 8]
-    if len(head) < 8:
+class DamagedTakeError(AudioError):
+    """A take whose header cannot be made sense of."""
+
+
+_DECODABLE = {(_FLOAT, 32), (_FLOAT, 64), (_PCM, 16), (_PCM, 24), (_PCM, 32)}
+
+
+def _format(path: Path, raw: bytes) -> tuple[int, int, int, int, int]:
+    """(format tag, channels, rate, block align, bits) from a fmt chunk, checked: a damaged
+    header gets a message, never a division by zero further on."""
+    if len(raw) < 16:
+        raise DamagedTakeError(f"The take's format header is cut short ({len(raw)} bytes instead of 16); it cannot be "
+                         "recovered.", path=path)
+    tag, channels, rate, _, block_align, bits = struct.unpack("<HHIIHH", raw[:16])
+    if tag == _EXTENSIBLE and len(raw) >= 26:
+        tag = struct.unpack("<H", raw[24:26])[0]
+    if not channels or not rate or bits % 8 or block_align != channels * bits // 8 or (tag, bits) not in _DECODABLE:
+        raise DamagedTakeError(f"The take's format header is damaged (format {tag}, {channels} channel(s), {bits}-bit "
+                         f"samples, {block_align}-byte frames, {rate} Hz); it cannot be recovered.", path=path)
+    return tag, channels, rate, block_align, bits
+
+
+def _data_follows(f, at: int, size: int) -> bool:
+    """True when what lies after the declared data chunk (at ``at``) is more audio: not a
+    chunk, and not just zero padding."""
+    f.seek(at)
+    head = f.read(8)
+    if len(head) == 8 and all(32 <= c < 127 for c in head[:4]) and at + 8 + struct.unpack("<I", head[4:])[0] <= size:
         return False
-    ident, size = head[:4], struct.unpack("<I", head[4:])[0]
-    return all(32 <= c < 127 for c in ident) and offset + 8 + size <= len(raw)
+    f.seek(at)
+    for block in iter(lambda: f.read(1 << 16), b""):
+        if block.strip(b"\0"):
+            return True
+    return False
 
 
-def _layout(path: Path, raw: bytes) -> _WavLayout:
-    if len(raw) < 12 or raw[:4] not in (b"RIFF", b"RIFX") or raw[8:12] != b"WAVE":
+def _layout(path: Path, f) -> _WavLayout:
+    """The take's chunks, read from the open file (headers only: the samples stay on disk)."""
+    size = f.seek(0, 2)
+    f.seek(0)
+    head = f.read(12)
+    if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
         raise AudioError("This is not a WAV take Voice Desk can recover.", path=path)
     offset, fmt, fact_at = 12, None, None
-    while offset + 8 <= len(raw):
-        ident, size = raw[offset:offset + 4], struct.unpack("<I", raw[offset + 4:offset + 8])[0]
+    while offset + 8 <= size:
+        f.seek(offset)
+        ident, length = struct.unpack("<4sI", f.read(8))
         if ident == b"fmt ":
-            fmt = struct.unpack("<HHIIHH", raw[offset + 8:offset + 24])
-            if fmt[0] == _EXTENSIBLE and size >= 40:
-                fmt = (struct.unpack("<H", raw[offset + 32:offset + 34])[0],) + fmt[1:]
+            fmt = _format(path, f.read(min(length, 40)))
         elif ident == b"fact":
             fact_at = offset + 8
         elif ident == b"data":
             if fmt is None:
                 break
-            tag, channels, rate, _, block_align, bits = fmt
+            tag, channels, rate, block_align, bits = fmt
             start = offset + 8
-            available = len(raw) - start
-            if size in (0, 0xFFFFFFFF) or size > available:
+            available = size - start
+            if length in (0, 0xFFFFFFFF) or length > available:
                 actual = available
-            elif size < available and not _plausible_chunk(raw, start + size + (size & 1)):
+            elif length < available and _data_follows(f, start + length + (length & 1), size):
                 actual = available  # the header lags behind the data written after it
             else:
-                actual = size
+                actual = length
             actual -= actual % block_align
-            return _WavLayout(rate, channels, tag, bits, block_align, start, size, actual, fact_at)
-        offset += 8 + size + (size & 1)
+            return _WavLayout(rate, channels, tag, bits, block_align, start, length, actual, fact_at)
+        offset += 8 + length + (length & 1)
     raise AudioError("The take has no audio data chunk; nothing can be recovered.", path=path)
 
 
-def _decode(raw: bytes, layout: _WavLayout) -> np.ndarray:
-    data = raw[layout.data_start:layout.data_start + layout.actual]
-    if layout.format_tag == _FLOAT and layout.bits in (32, 64):
+def _decode(data: bytes, layout: _WavLayout) -> np.ndarray:
+    if layout.format_tag == _FLOAT:
         samples = np.frombuffer(data, dtype="<f4" if layout.bits == 32 else "<f8").astype(np.float32)
-    elif layout.format_tag == _PCM and layout.bits == 16:
+    elif layout.bits == 16:
         samples = np.frombuffer(data, dtype="<i2").astype(np.float32) / 32768.0
-    elif layout.format_tag == _PCM and layout.bits == 32:
+    elif layout.bits == 32:
         samples = (np.frombuffer(data, dtype="<i4").astype(np.float64) / 2 ** 31).astype(np.float32)
-    elif layout.format_tag == _PCM and layout.bits == 24:
+    else:
         b = np.frombuffer(data, dtype=np.uint8).reshape(-1, 3).astype(np.int32)
         ints = (b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)) << 8 >> 8
         samples = (ints / 2 ** 23).astype(np.float32)
-    else:
-        raise AudioError(f"WAV format {layout.format_tag} with {layout.bits}-bit samples cannot be recovered.")
     samples = samples.reshape(-1, layout.channels)
     return samples[:, 0].copy() if layout.channels == 1 else samples
 
 
-def recover_take(path: str | Path, repair: bool = True) -> RecoveredTake:
+def _why_not_repair(path: Path, folder: str | Path | None) -> str | None:
+    """Why writing into ``path`` could change something else than this take (None: it cannot)."""
+    try:
+        info = os.lstat(path)
+    except OSError as error:
+        return f"it cannot be examined ({error.strerror})"
+    if stat.S_ISLNK(info.st_mode):
+        return "it is a link, and Voice Desk never writes through a link"
+    if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1:
+        return "it has other names (hard links), and writing to it would change those files too"
+    if folder is not None and os.path.realpath(path.parent) != os.path.realpath(folder):
+        return "it is not in the takes folder"
+    return None
+
+
+def _write_sizes(path: Path, layout: _WavLayout) -> None:
+    """Correct the RIFF, data and fact sizes in place (never through a link)."""
+    flags = os.O_RDWR | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(path, flags)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode) or os.fstat(fd).st_nlink != 1:
+            raise AudioError("The take changed while being repaired; it was left as it is.", path=path)
+        for at, value in ((layout.data_start - 4, layout.actual), (4, layout.data_start + layout.actual - 8),
+                          (layout.fact_at, layout.actual // layout.block_align)):
+            if at is not None:
+                os.lseek(fd, at, os.SEEK_SET)
+                os.write(fd, struct.pack("<I", value))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def recover_take(path: str | Path, repair: bool = True, folder: str | Path | None = None,
+                 read: bool = True) -> RecoveredTake:
     """Read a take even if recording was cut off before its WAV header was finalised.
 
     The data chunk is taken to run to the end of the file when its declared size is missing,
-    too large, or behind the data actually written. With ``repair`` the RIFF, data and fact
-    sizes in the header are corrected in place (the samples are not touched), so any program
-    can open the take afterwards.
+    too large, or behind the data actually written (not when zeros merely pad a complete take).
+    With ``repair`` the RIFF, data and fact sizes in the header are corrected in place (the
+    samples are not touched), so any program can open the take afterwards: only for a regular
+    file with one name, not a link, and inside ``folder`` (the takes folder) when it is given.
+    ``read=False`` only repairs: the samples of a long take are not loaded into memory.
     """
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        with open_regular(path, "a take", AudioError) as f:
+            layout = _layout(path, f)
+            samples = None
+            if read:
+                f.seek(layout.data_start)
+                samples = _decode(f.read(layout.actual), layout)
     except OSError as error:
         raise AudioError(f"The take cannot be read ({error.strerror}).", path=path) from error
-    layout = _layout(path, raw)
-    samples = _decode(raw, layout)
-    repaired = False
+    repaired, note = False, None
     if repair and layout.actual != layout.declared:
-        frames = layout.actual // layout.block_align
-        with open(path, "r+b") as f:
-            f.seek(layout.data_start - 4)
-            f.write(struct.pack("<I", layout.actual))
-            f.seek(4)
-            f.write(struct.pack("<I", layout.data_start + layout.actual - 8))
-            if layout.fact_at is not None:
-                f.seek(layout.fact_at)
-                f.write(struct.pack("<I", frames))
-            f.flush()
-            os.fsync(f.fileno())
-        repaired = True
-    return RecoveredTake(path=path, samples=samples, rate=layout.rate, channels=layout.channels, repaired=repaired)
+        note = _why_not_repair(path, folder)
+        if note is None:
+            _write_sizes(path, layout)
+            repaired = True
+        else:
+            note = f"{path.name} was read but not repaired: {note}."
+    return RecoveredTake(path=path, samples=samples, rate=layout.rate, channels=layout.channels,
+                         repaired=repaired, frames=layout.actual // layout.block_align, note=note)
 
 
-def _header_consistent(path: Path) -> bool:
+def _header_consistent(f) -> bool:
     """Quick check from the first 64 KiB: the data chunk's size accounts for the whole file."""
-    with open(path, "rb") as f:
-        head = f.read(1 << 16)
-        size = os.fstat(f.fileno()).st_size
+    head = f.read(1 << 16)
+    size = os.fstat(f.fileno()).st_size
     offset = 12
     while offset + 8 <= len(head):
         ident, chunk = head[offset:offset + 4], struct.unpack("<I", head[offset + 4:offset + 8])[0]
@@ -580,14 +670,23 @@ def _header_consistent(path: Path) -> bool:
 
 
 def unfinished_takes(folder: str | Path) -> list[Path]:
-    """Takes in ``folder`` whose header does not match the data on disk (cut-off recordings)."""
+    """Takes in ``folder`` to look at: those whose header does not match the data on disk
+    (cut-off recordings), and those whose header is damaged (:func:`recover_take` says how).
+    Links and anything but regular files are left alone."""
     found = []
     for path in sorted(Path(folder).glob("take-*.wav")):
         try:
-            if _header_consistent(path):
+            if path.is_symlink() or not path.is_file():
                 continue
-            layout = _layout(path, path.read_bytes())
-        except (OSError, AudioError, struct.error):
+            with open_regular(path, "a take", AudioError) as f:
+                if _header_consistent(f):
+                    continue
+                try:
+                    layout = _layout(path, f)
+                except DamagedTakeError:
+                    found.append(path)   # recover_take says what is wrong with it
+                    continue
+        except (OSError, VoiceDeskError, struct.error):
             continue
         if layout.actual != layout.declared:
             found.append(path)

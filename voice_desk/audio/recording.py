@@ -35,11 +35,16 @@ class Recording:
 
     def sha256(self) -> str:
         """Hash of the source file if there is one, else of the samples."""
-        h = hashlib.sha256()
-        if self.path is not None and self.path.is_file():
-            with open(self.path, "rb") as f:
-                for block in iter(lambda: f.read(1 << 20), b""):
-                    h.update(block)
-        else:
-            h.update(np.ascontiguousarray(self.samples).tobytes())
-        return h.hexdigest()
+        from voice_desk.errors import VoiceDeskError
+        from voice_desk.files import open_regular
+
+        if self.path is not None:
+            try:  # a regular file only: a pipe put in its place would block
+                with open_regular(self.path) as f:
+                    h = hashlib.sha256()
+                    for block in iter(lambda: f.read(1 << 20), b""):
+                        h.update(block)
+                    return h.hexdigest()
+            except VoiceDeskError:
+                pass
+        return hashlib.sha256(np.ascontiguousarray(self.samples).tobytes()).hexdigest()

@@ -22,6 +22,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
+    import os
     import sys
     from pathlib import Path
 
@@ -47,9 +48,9 @@ def run(args) -> int:
         source = Path(name)
         target = (out_dir or source.parent) / (source.stem + ".TextGrid")
         try:
-            if target.resolve() == source.resolve():
+            if os.path.realpath(target) == os.path.realpath(source):   # realpath: a link loop is the loader's to name
                 raise VoiceDeskError("the TextGrid would replace the audio file itself.", path=source)
-            if target.resolve() in written:
+            if os.path.realpath(target) in written:
                 raise VoiceDeskError(f"another file of this run already wrote {target}.", path=source,
                                      hint="Give files with the same name different --out folders.")
             if target.exists() and not args.overwrite:
@@ -66,7 +67,7 @@ def run(args) -> int:
             except OSError as exc:
                 raise VoiceDeskError(f"{target} could not be written ({exc.strerror or exc}).", path=source,
                                      hint="Choose an --out folder you can write to.") from exc
-            written.add(target.resolve())
+            written.add(os.path.realpath(target))
         except VoiceDeskError as exc:
             failed += 1
             print(f"voice-desk: {exc}", file=sys.stderr)

@@ -46,6 +46,7 @@ def format_table(table) -> str:
 
 def check_csv_target(csv, sources) -> None:
     """Refuse a --csv that would replace the recording or the TextGrid, or that cannot be written."""
+    import os
     from pathlib import Path
 
     from voice_desk.errors import VoiceDeskError
@@ -53,13 +54,13 @@ def check_csv_target(csv, sources) -> None:
     from voice_desk.audio.load import SUPPORTED_SUFFIXES
 
     target = Path(csv)
-    if any(src and target.resolve() == Path(src).resolve() for src in sources) or \
+    if any(src and os.path.realpath(target) == os.path.realpath(src) for src in sources) or \
             target.suffix.lower() in (*SUPPORTED_SUFFIXES, ".textgrid"):
         raise VoiceDeskError("--csv would replace a recording or a TextGrid; it was left as it is.", path=target,
                              hint="Give the table a name ending in .csv.")
     if target.is_dir():
         raise VoiceDeskError("--csv is a folder; give a file name.", path=target)
-    if not target.resolve().parent.is_dir():
+    if not Path(os.path.realpath(target)).parent.is_dir():
         raise VoiceDeskError("the folder for --csv does not exist.", path=target,
                              hint="Create the folder first, or choose another place.")
 

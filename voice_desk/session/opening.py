@@ -47,7 +47,7 @@ def is_demo_recording(path: str | Path) -> bool:
     """The shipped synthetic demo, however it is opened (menu, command line, drag and drop)."""
     try:
         return Path(path).resolve() == demo_recording_path().resolve()
-    except OSError:
+    except (OSError, RuntimeError):   # RuntimeError: a loop of links (Python < 3.13)
         return False
 
 

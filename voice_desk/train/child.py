@@ -72,7 +72,13 @@ def probe(base_model: str, device: str | None, clip: str, clips: list[str], fine
         from voice_desk.train.embedding_cache import EmbeddingCache
 
         cache = EmbeddingCache(model, extractor, base_model)
-        cached = sum(1 for path in clips if cache.path_for(file_sha256(path)).is_file())
+
+        def is_cached(path) -> bool:
+            try:
+                return cache.path_for(file_sha256(path)).is_file()
+            except VoiceDeskError:   # gone or unreadable: training will say so
+                return False
+        cached = sum(1 for path in clips if is_cached(path))
     train_step = None
     if fine_tune:
         model.train()

@@ -9,9 +9,13 @@ import numpy as np
 
 
 def file_sha256(path: str | Path) -> str:
-    """Content hash of an audio file: the embedding cache's key for the clip."""
+    """Content hash of an audio file: the embedding cache's key for the clip. Raises an
+    AudioError for a file that cannot be read (or is not a regular file: a pipe would block)."""
+    from voice_desk.errors import AudioError, AudioNotFoundError
+    from voice_desk.files import open_regular
+
     h = hashlib.sha256()
-    with open(path, "rb") as f:
+    with open_regular(path, "an audio file", AudioError, AudioNotFoundError) as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()

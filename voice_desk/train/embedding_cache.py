@@ -6,6 +6,7 @@ backbone and feature extractor. Vectors are stored as ``.npy`` files (no pickle)
 ``cache_dir()/embeddings/<base>-L<max_length>-<fingerprint>/<audio sha256>.npy``, where the
 fingerprint hashes the backbone's weights, the feature extractor settings and max_length:
 any later run with the same backbone reuses them; a different backbone gets its own folder.
+They derive from patients' voices: folders 0700, files 0600.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from typing import Callable
 
 import numpy as np
 
+from voice_desk.errors import VoiceDeskError
+from voice_desk.files import open_regular
+from voice_desk.paths import open_private, private_dir
 from voice_desk.tasks.state import TaskCancelled
 from voice_desk.train.clip_inputs import file_sha256, input_values, load_samples
 
@@ -45,8 +49,7 @@ class EmbeddingCache:
         self.fingerprint = backbone_fingerprint(model, extractor)
         slug = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(str(base_name)).name or "model")[:60]
         root = Path(root) if root else cache_dir() / "embeddings"
-        self.folder = root / f"{slug}-L{model.config.max_length}-{self.fingerprint[:16]}"
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder = private_dir(root / f"{slug}-L{model.config.max_length}-{self.fingerprint[:16]}")
 
     def path_for(self, audio_hash: str) -> Path:
         return self.folder / f"{audio_hash}.npy"
@@ -56,14 +59,16 @@ class EmbeddingCache:
         if not path.is_file():
             return None
         try:
-            return np.load(path, allow_pickle=False)
-        except (OSError, ValueError):
+            with open_regular(path) as f:
+                return np.load(f, allow_pickle=False)
+        except (OSError, ValueError, VoiceDeskError):
             return None
 
     def put(self, audio_hash: str, vector: np.ndarray) -> None:
         path = self.path_for(audio_hash)
         tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npy")
-        np.save(tmp, np.asarray(vector, dtype=np.float32), allow_pickle=False)
+        with open_private(tmp, "wb") as f:   # a patient's voice, as numbers: the user's alone
+            np.save(f, np.asarray(vector, dtype=np.float32), allow_pickle=False)
         os.replace(tmp, path)
 
 
@@ -89,8 +94,6 @@ def embed_clips(clips, model, extractor, cache: EmbeddingCache | None, batch_siz
                 progress: Callable[[int, int], None] | None = None,
                 cancelled: Callable[[], bool] | None = None) -> Embedded:
     """Vectors for ``clips`` (objects with ``.path``), from the cache where present."""
-    from voice_desk.errors import VoiceDeskError
-
     model.eval()
     n = len(clips)
     vectors: dict[int, np.ndarray] = {}
@@ -114,8 +117,9 @@ def embed_clips(clips, model, extractor, cache: EmbeddingCache | None, batch_siz
             raise TaskCancelled()
         try:
             key = file_sha256(clip.path)
-        except OSError as exc:
-            failed.append((clip, f"cannot be read ({exc.strerror or exc})"))
+        except (OSError, VoiceDeskError) as exc:
+            failed.append((clip, exc.problem if isinstance(exc, VoiceDeskError) else
+                           f"cannot be read ({exc.strerror or exc})"))
             continue
         hit = cache.get(key) if cache is not None else None
         if hit is not None:

@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 from voice_desk.errors import VoiceDeskError
+from voice_desk.files import check_regular
 
 BUILTIN = ("ast_freeze", "ast_finetuned")
 #: Keys a recipe may carry beyond the study's (with their defaults).
@@ -115,6 +116,8 @@ def load_recipe(spec: str | Path, overrides: list[str] | dict | None = None) -> 
             text = resources.files("voice_desk.recipes").joinpath(f"{Path(spec).stem}.toml").read_text("utf-8")
             source = f"{Path(spec).stem} (built in)"
         else:
+            if path.exists():   # a folder, a pipe…: say what it is (and never read a pipe)
+                check_regular(path, "a recipe (TOML file)", RecipeError)
             raise RecipeError("the recipe file does not exist.", path=path,
                               hint=f"Use training/ast_freeze.toml, training/ast_finetuned.toml or one of {BUILTIN}.")
         data = tomllib.loads(text)

@@ -3,10 +3,18 @@
 data -> speaker-disjoint split -> base model -> ast_freeze (cached embeddings + head) or
 ast_finetuned (HF Trainer) -> test-set evaluation -> bundle (weights, card with metrics,
 split.csv/split.json, history.json) under the models folder or ``out``.
+
+One run at a time per output folder: a run holds a lock on ``.<name>.lock`` beside it for as long
+as it runs (:func:`out_folder_lock`; the system drops it when the process ends, however it ends,
+so it is never stale), and a folder already holding a model is refused unless ``overwrite``. The
+bundle is written into a staging folder beside ``out`` and moved into place by renames at the end
+(:func:`publish`), so ``out`` never holds half a model. Everything in it is the user's alone
+(0700 / 0600): its split lists patients' recordings, speakers, labels and genders.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -17,6 +25,7 @@ from typing import Callable
 import numpy as np
 
 from voice_desk.errors import VoiceDeskError
+from voice_desk.paths import open_private, private_dir
 from voice_desk.train.prepare import Prepared, TrainingError, prepare_data  # noqa: F401 (re-exported)
 from voice_desk.train.progress import Report, silent
 
@@ -36,6 +45,17 @@ def is_main_process() -> bool:
     return os.environ.get("RANK", "0") == "0"
 
 
+def leave_process_group() -> None:
+    """Under torchrun / accelerate launch: wait until the main process has written the bundle, then
+    close the process group. A process that exits with the group open can abort ("terminate called
+    without an active exception"), and torchrun then fails the whole job (benchmarks/gpu_check.py)."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
 def _check_out(out: Path, overwrite: bool) -> None:
     from voice_desk.model.card import CARD_FILE
 
@@ -47,6 +67,74 @@ def _check_out(out: Path, overwrite: bool) -> None:
     if out.is_dir() and any(out.iterdir()) and not ((out / CARD_FILE).is_file() or (out / CHECKPOINTS).is_dir()):
         raise TrainingError("this folder already holds other files; Voice Desk writes a model into a new or empty "
                             "folder.", path=out, hint="Choose a new folder name, e.g. runs/ast_freeze-1.")
+
+
+def _try_lock(fd: int) -> bool:
+    """Lock an open file without waiting; the system releases it when the process ends."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            return True
+        except OSError:
+            return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def out_folder_lock(out: Path):
+    """Hold ``out`` for this run, or raise a TrainingError if another run holds it."""
+    private_dir(out.parent, fix_existing=False)
+    lock = out.parent / f".{out.name}.lock"
+    while True:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+        if not _try_lock(fd):
+            holder = os.read(fd, 32).decode("ascii", "replace").strip()
+            os.close(fd)
+            raise TrainingError(f"another training run{f' (process {holder})' if holder.isdigit() else ''} is "
+                                "writing a model into this folder.", path=out,
+                                hint="Wait until it has finished, or choose another output folder (--out).")
+        try:   # the run that held it may have removed the file meanwhile: lock the one at this name
+            if os.path.samestat(os.fstat(fd), os.stat(lock)):
+                break
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        for kind in ("saving", "replaced"):   # left by a run that died: ours to clear now
+            for leftover in out.parent.glob(f".{out.name}.{kind}-*"):
+                shutil.rmtree(leftover, ignore_errors=True)
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(lock)
+        os.close(fd)
+
+
+def publish(staging: Path, out: Path, keep_checkpoints: bool = False) -> None:
+    """Move the finished bundle in ``staging`` to ``out`` by renames: ``out`` holds either what it
+    held before or the whole new bundle, never part of one. The new bundle is made 0700/0600."""
+    for path in [staging, *staging.rglob("*")]:
+        if not path.is_symlink():
+            os.chmod(path, 0o700 if path.is_dir() else 0o600)
+    if keep_checkpoints and (out / CHECKPOINTS).is_dir():
+        os.replace(out / CHECKPOINTS, staging / CHECKPOINTS)
+    old = None
+    if out.exists() or out.is_symlink():
+        old = out.with_name(f".{out.name}.replaced-{os.getpid()}")
+        os.replace(out, old)
+    os.replace(staging, out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True) if old.is_dir() and not old.is_symlink() else old.unlink()
 
 
 def _work_split(out: Path, split_file, restart: bool, report: Report):
@@ -85,7 +173,17 @@ def run_training(recipe, data: str, out: str | Path | None = None, split_file: s
                  report: Report = silent, cancelled: Callable[[], bool] | None = None,
                  overwrite: bool = False, restart: bool = False) -> Path:
     """Train and save a bundle into ``out``. A run interrupted in ``out`` resumes (same split,
-    the last checkpoint) unless ``restart``; ``overwrite`` replaces a finished model there."""
+    the last checkpoint) unless ``restart``; ``overwrite`` replaces a finished model there.
+    Another run writing into ``out`` at the same time is refused."""
+    out = Path(out).expanduser() if out else default_out(recipe)
+    if not is_main_process():   # the other processes of a torchrun job share the main one's folder
+        return _train(recipe, data, out, split_file, report, cancelled, overwrite, restart)
+    with out_folder_lock(out):
+        return _train(recipe, data, out, split_file, report, cancelled, overwrite, restart)
+
+
+def _train(recipe, data: str, out: Path, split_file, report: Report, cancelled, overwrite: bool,
+           restart: bool) -> Path:
     import torch
 
     from voice_desk.data.corpus import Excluded
@@ -96,7 +194,6 @@ def run_training(recipe, data: str, out: str | Path | None = None, split_file: s
     from voice_desk.train.metrics import evaluate_scores, operating_point
     from voice_desk.train.prepare import check_parts, check_trainable
 
-    out = Path(out).expanduser() if out else default_out(recipe)
     _check_out(out, overwrite)
     split_file = _work_split(out, split_file, restart or overwrite, report)
     prepared = prepare_data(recipe, data, split_file, report)
@@ -178,6 +275,7 @@ def run_training(recipe, data: str, out: str | Path | None = None, split_file: s
                  "discarded_checkpoints": result.discarded, "best_epoch": best and best["epoch"],
                  "best_dev_uar": best and best["dev_uar"]}
         if not result.is_main_process:
+            leave_process_group()
             return out
         model.to(device)
         test_probs = predict_model(model, extractor, parts["test"], int(recipe["per_device_eval_batch_size"]), device)
@@ -201,10 +299,13 @@ def run_training(recipe, data: str, out: str | Path | None = None, split_file: s
                      extra={"recipe": recipe.to_dict(), "diagnosis_map": corpus.diagnosis_map, "training": extra,
                             "device": device, "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")})
     model.to("cpu")
-    save_bundle(model, out, card, extractor)
-    split.save(out, corpus)
-    (out / HISTORY_FILE).write_text(json.dumps(history, indent=1) + "\n", encoding="utf-8")
-    if (out / CHECKPOINTS).is_dir() and not recipe.get("keep_checkpoints", False):
-        shutil.rmtree(out / CHECKPOINTS, ignore_errors=True)
+    staging = out.with_name(f".{out.name}.saving-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    save_bundle(model, staging, card, extractor)
+    split.save(staging, corpus)
+    with open_private(staging / HISTORY_FILE, "w", encoding="utf-8") as f:
+        f.write(json.dumps(history, indent=1) + "\n")
+    publish(staging, out, keep_checkpoints=bool(recipe.get("keep_checkpoints", False)))
     report({"event": "done", "bundle": str(out), "metrics": {"test": test}, "history": history})
+    leave_process_group()
     return out

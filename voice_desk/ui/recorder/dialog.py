@@ -327,7 +327,7 @@ class RecorderDialog(QDialog):
             candidates, problems = [], [f"The takes folder cannot be read ({error})."]
         for path in candidates:
             try:
-                take = recover_take(path, folder=self._folder)
+                take = recover_take(path, folder=self._folder, read=False)
             except Exception as error:  # noqa: BLE001 - a damaged take must not keep the dialog shut
                 problem = error.problem if isinstance(error, VoiceDeskError) else f"{type(error).__name__}: {error}"
                 problems.append(f"{path.name} could not be recovered: {problem}")

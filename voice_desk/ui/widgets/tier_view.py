@@ -49,7 +49,6 @@ class TierView(TimePlot):
     def __init__(self, view_range: ViewRange, parent=None):
         super().__init__(view_range, parent, y_label=None, show_time_axis=True)
         self.alignment: Alignment | None = None
-        self._rows: list[_Row] = []
         self.box.setYRange(0.0, 2.0, padding=0.0)
         self.box.on_click = self._clicked
         left = self.plotItem.getAxis("left")
@@ -70,6 +69,7 @@ class TierView(TimePlot):
         self._font.setPointSize(10)
         self._metrics = QFontMetrics(self._font)
         self._widths: dict[str, int] = {}
+        self._rows: list[_Row] = []        # last: _fit_labels draws nothing until everything is there
         view_range.visible_changed.connect(lambda *_: self._fit_labels())
 
     def tier(self, name: str) -> list[Interval]:
