@@ -67,3 +67,24 @@ def test_quitting_while_recording_keeps_the_take_and_remembers_it(qtbot, make_wi
     np.testing.assert_array_equal(on_disk, samples[:on_disk.size])
     assert recent_files()[0] == str(takes[0].resolve())   # File → Open recent finds it next time
     assert window.session.recording is None                        # nothing was opened while quitting
+
+
+def test_each_task_of_the_protocol_is_its_own_tagged_take_and_measured_for_what_it_is(qtbot, make_window, tmp_path):
+    from measures_voices import voice
+
+    from voice_desk.audio.record import ArraySource
+    from voice_desk.session.protocol import task_of
+
+    vowel = voice(4.0, rate=16000, seed=3).samples
+    window = make_window(record_source_factory=lambda device: ArraySource(vowel, 16000, 1024, False))
+    window.recorder.record_action.trigger()
+    dialog = window.recorder.dialog
+    dialog.set_takes_folder(tmp_path / "takes")
+    dialog.set_task("vowel_a")
+    assert "/a/" in dialog.prompt_label.text() and "3 seconds" in dialog.prompt_label.text()
+    qtbot.mouseClick(dialog.record_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.session.opened is not None, timeout=WAIT_MS)
+    take = window.session.recording.path
+    assert task_of(take) == "vowel_a" and window.session.opened.task == "vowel_a"       # in the file's tags
+    assert window.session.alignment is None and "no words" in window.session.tiers.note  # nothing to align
+    assert window.measures.task_box.currentData() == "vowel_a"                          # measured as a vowel

@@ -27,6 +27,7 @@ class OpenedRecording:
     true_label: str | None = None           # 'healthy' / 'pathological' from tags or the SVD session
     spectrogram: object | None = None       # voice_desk.audio.spectrogram.Spectrogram, when asked for
     is_demo: bool = False
+    task: str | None = None                 # what it was recorded for (voice_desk.session.protocol.TASKS)
 
     @property
     def true_label_source(self) -> str | None:
@@ -70,6 +71,7 @@ def open_recording(path: str | Path, textgrid: str | Path | None = None, spectro
     tiers (:func:`voice_desk.session.tiers.find_tiers`); read its true label. Raises a
     :class:`~voice_desk.errors.VoiceDeskError` saying which file and what is wrong."""
     from voice_desk.audio.load import load_recording
+    from voice_desk.session.protocol import TASKS
 
     recording = load_recording(path)
     spectrogram = None
@@ -77,6 +79,12 @@ def open_recording(path: str | Path, textgrid: str | Path | None = None, spectro
         from voice_desk.audio.spectrogram import compute_spectrogram
 
         spectrogram = compute_spectrogram(recording.samples, recording.sample_rate, spectrogram_settings)
-    tiers = find_tiers(recording, path, textgrid, backend, transcript, mfa, timeout, cancelled)
+    from voice_desk.session.protocol import task_of
+
+    task = task_of(path)
+    if task not in (None, "sentence") and not textgrid:     # a sustained vowel has no words to align
+        tiers = TierResult(None, note=f"no tiers: a {TASKS[task].title.lower()} has no words or phones to align")
+    else:
+        tiers = find_tiers(recording, path, textgrid, backend, transcript, mfa, timeout, cancelled)
     return OpenedRecording(Path(path), recording, tiers, true_label_from_metadata(path), spectrogram,
-                           is_demo_recording(path))
+                           is_demo_recording(path), task)

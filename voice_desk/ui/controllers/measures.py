@@ -68,8 +68,13 @@ class MeasuresController(QObject):
         return self.tasks.busy
 
     def _recording_changed(self) -> None:
+        """A new recording: its task (from its tags) chooses how it is measured."""
         self.vowel = None
         self.vowel_label.setText("")
+        task = self.session.opened.task if self.session.opened else None
+        self.task_box.blockSignals(True)
+        self.task_box.setCurrentIndex(max(self.task_box.findData("vowel_a" if task == "vowel_a" else "sentence"), 0))
+        self.task_box.blockSignals(False)
         self.run()
 
     def choose_vowel(self) -> None:

@@ -79,6 +79,16 @@ class RecorderDialog(QDialog):
         self.prompt_label.setWordWrap(True)
         self.prompt_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
+        # the task of this take (the session's protocol: the sentence, sustained vowels)
+        from voice_desk.session.protocol import TASKS
+
+        self.task_combo = QComboBox()
+        for key, task in TASKS.items():
+            self.task_combo.addItem(task.title, key)
+        self.task_combo.setToolTip("What this take is for: each task is saved as its own take, with the task "
+                                   "in the file's tags")
+        self.task_combo.currentIndexChanged.connect(self._task_changed)
+
         # settings form
         self.device_combo = QComboBox()
         self.device_combo.setAccessibleName("Input device")
@@ -100,6 +110,7 @@ class RecorderDialog(QDialog):
         folder_row.addWidget(self.folder_button)
 
         form = QFormLayout()
+        form.addRow("Task:", self.task_combo)
         form.addRow("Input device:", self.device_combo)
         form.addRow("Maximum duration:", self.max_spin)
         form.addRow("Save takes in:", folder_row)
@@ -205,7 +216,27 @@ class RecorderDialog(QDialog):
             self.elapsed_label.setText(self._elapsed_text(0.0))
 
     def _elapsed_text(self, seconds: float) -> str:
-        return f"{seconds:4.1f} s of {self.max_spin.value():.0f} s"
+        text = f"{seconds:4.1f} s of {self.max_spin.value():.0f} s"
+        hold = self._task().seconds
+        if hold and self.is_recording:      # the vowel's timer: how long is still to go
+            text += f" — hold it {max(hold - seconds, 0.0):.1f} s more" if seconds < hold else " — long enough"
+        return text
+
+    @property
+    def task(self) -> str:
+        """The task of the takes recorded now (voice_desk.session.protocol.TASKS)."""
+        return self.task_combo.currentData()
+
+    def set_task(self, key: str) -> None:
+        self.task_combo.setCurrentIndex(max(self.task_combo.findData(key), 0))
+
+    def _task(self):
+        from voice_desk.session.protocol import TASKS
+
+        return TASKS[self.task]
+
+    def _task_changed(self, _index: int) -> None:
+        self.prompt_label.setText(self._task().prompt)
 
     # --- actions --------------------------------------------------------------------------
 
@@ -249,7 +280,9 @@ class RecorderDialog(QDialog):
             text = str(error) if isinstance(error, VoiceDeskError) else f"Recording could not start: {error}"
             self._show_status(text, error=True)
             return
-        self._show_status(f"Recording to {path.name} … read the sentence aloud, then press Stop.")
+        what = "read the sentence aloud" if self.task == "sentence" else self._task().prompt[0].lower() + \
+            self._task().prompt[1:].rstrip(".")
+        self._show_status(f"Recording to {path.name} … {what}, then press Stop.")
 
     def _monitor_toggled(self, on: bool) -> None:
         """Level only, no file: the source feeds the mailbox until switched off."""
@@ -309,6 +342,12 @@ class RecorderDialog(QDialog):
                 message += f" {take.error} Everything recorded up to then is in the file."
             message += "".join(f" {w}" for w in take.warnings)
             self._show_status(message, error=bool(take.error))
+            try:
+                from voice_desk.session.protocol import tag_take
+
+                tag_take(take.path, self.task)       # the take says what it is, wherever it goes
+            except Exception as error:  # noqa: BLE001 - the take itself is saved; only its tag is missing
+                self._show_status(f"{message} (Its task could not be written into the file: {error}.)")
             self.take_saved.emit(str(take.path))
         else:
             self._show_status(take.error or "Nothing was recorded; no file was kept.", error=bool(take.error))
