@@ -3,7 +3,7 @@
 State lives in one observable :class:`voice_desk.ui.session.WindowSession`; each concern is a
 controller that owns its widgets, actions, tasks and state (``controllers/``): opening
 recordings, recording takes, playback, navigation, tiers, models and verdicts, relevance, voice
-measures, export.
+measures, patients and sessions, export.
 The shell builds the central views and the docks from them, the menus and the toolbar from
 their actions, keeps the layout between sessions and shows messages. torch is never imported
 into this process: models run in the model process (:mod:`voice_desk.model.model_process`).
@@ -27,6 +27,7 @@ from voice_desk.ui.controllers.recording import RecordingController
 from voice_desk.ui.controllers.relevance import RelevanceController
 from voice_desk.ui.controllers.tiers import TiersController
 from voice_desk.ui.error_report import record as record_error
+from voice_desk.ui.patients.controller import PatientsController
 from voice_desk.ui.session import WindowSession
 from voice_desk.ui.widgets.spectrogram_view import SpectrogramView
 from voice_desk.ui.widgets.tier_view import TierView
@@ -58,6 +59,7 @@ class MainWindow(QMainWindow):
         self.models = ModelsController(self, extra_models or [])
         self.relevance = RelevanceController(self, self.spectrogram_view)
         self.measures = MeasuresController(self)
+        self.patients = PatientsController(self)
         self.views_widget = self._build_views()
         self.export = ExportController(self, self.views_widget)
         self.quit_action = make_action(self, "&Quit", self.close, QKeySequence.StandardKey.Quit)
@@ -65,6 +67,7 @@ class MainWindow(QMainWindow):
         self.log_action = make_action(self, "Where is the log file?", self._show_log_location)
         self.about_action = make_action(self, "About Voice Desk", self._about)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.models.dock)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.patients.dock)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.relevance.phone_dock)
         self.splitDockWidget(self.relevance.phone_dock, self.measures.dock, Qt.Orientation.Horizontal)
         self._build_menus_and_toolbar()
@@ -106,6 +109,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         for action in self.export.actions():
             file_menu.addAction(action)
+        file_menu.addAction(self.patients.report_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         view_menu = bar.addMenu("&View")
@@ -118,6 +122,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.models.dock.toggleViewAction())
         view_menu.addAction(self.relevance.phone_dock.toggleViewAction())
         view_menu.addAction(self.measures.dock.toggleViewAction())
+        view_menu.addAction(self.patients.dock.toggleViewAction())
         self.tiers.build_menu(bar)
         play_menu = bar.addMenu("&Play")
         for action in self.playback.actions():
@@ -151,7 +156,7 @@ class MainWindow(QMainWindow):
             self.resize(1280, 800)
             self.resizeDocks([self.relevance.phone_dock], [190], Qt.Orientation.Vertical)
             self.resizeDocks([self.relevance.phone_dock, self.measures.dock], [700, 580], Qt.Orientation.Horizontal)
-            self.resizeDocks([self.models.dock], [320], Qt.Orientation.Horizontal)
+            self.resizeDocks([self.models.dock, self.patients.dock], [320, 250], Qt.Orientation.Horizontal)
         if isinstance(state, QByteArray):
             self.restoreState(state)
         self.relevance.restore_settings()
@@ -170,11 +175,13 @@ class MainWindow(QMainWindow):
         for runner in self._task_runners():
             runner.shutdown()
         self.measures.close()
+        self.patients.close()
         super().closeEvent(event)
 
     # ------------------------------------------------------------------ work
     def _task_runners(self) -> list:
-        return [self.opening.tasks, self.models.tasks, self.models.download_tasks, self.tiers.tasks, self.measures.tasks]
+        return [self.opening.tasks, self.models.tasks, self.models.download_tasks, self.tiers.tasks, self.measures.tasks,
+                self.patients.tasks]
 
     def is_busy(self) -> bool:
         return any(runner.busy for runner in self._task_runners())

@@ -49,6 +49,10 @@ class RecordingController(QObject):
             self.check_available(rescan=True)
 
     def takes_folder(self) -> Path:
+        """The chosen session's folder when a patient's session is chosen, else the takes folder."""
+        session = self.window.patients.session_folder()
+        if session is not None:
+            return session
         value = stored.app_settings().value("takes_folder", "")
         return Path(value) if value else takes_dir()
 
@@ -97,7 +101,16 @@ class RecordingController(QObject):
         self.dialog = None
 
     def _take_saved(self, path: str) -> None:
-        s = stored.app_settings()
-        s.setValue("takes_folder", str(Path(path).parent))
-        s.sync()
+        if self.window.patients.session_folder() is not None:
+            self.window.patients.file_take(path, self.task_of(path))
+        else:
+            s = stored.app_settings()
+            s.setValue("takes_folder", str(Path(path).parent))
+            s.sync()
         self.window.opening.open_file(path)
+
+    def task_of(self, path: str) -> str:
+        """The task a take was recorded for (the Record window's choice; the sentence by default)."""
+        dialog = self.dialog
+        task = getattr(dialog, "task", None) if dialog is not None else None
+        return task or "sentence"
