@@ -154,3 +154,28 @@ def test_folder_with_session_folders_but_no_recordings_says_what_was_found(tmp_p
         load_corpus(f"svd:{tmp_path}")
     text = str(info.value)
     assert "no usable sentence recordings" in text and "2 × session folder has no sentence recording" in text
+
+
+def test_without_the_optional_sbvoicedb_recordings_still_open_and_svd_says_how_to_get_it(tmp_path, monkeypatch):
+    """sbvoicedb is GPL-2.0-only and stays out of the clinic bundle: nothing needs it to open a
+    recording, and reading an SVD copy says how to install it."""
+    import sys
+
+    from conftest import speech_like
+
+    from voice_desk.audio.nsp import write_nsp
+    from voice_desk.data import svd
+    from voice_desk.session.opening import open_recording
+
+    monkeypatch.setitem(sys.modules, "sbvoicedb", None)         # not installed
+    svd.svd_metadata.cache_clear()
+    try:
+        nsp = tmp_path / "1-phrase.nsp"
+        write_nsp(nsp, speech_like(1.0, rate=50_000), 50_000)
+        opened = open_recording(nsp)
+        assert opened.recording.duration == pytest.approx(1.0, abs=0.01) and opened.true_label is None
+        with pytest.raises(SvdError, match="optional package sbvoicedb") as info:
+            svd.svd_metadata()
+        assert "voice-desk[svd]" in info.value.hint
+    finally:
+        svd.svd_metadata.cache_clear()

@@ -403,7 +403,8 @@ def test_a_card_with_a_score_not_measured_is_listed(bundle, tmp_path):
 
     folder = copy_of(bundle, tmp_path)
     edit_json(folder / CARD_FILE, metrics={"test": {"uar": None, "auc": 0.75}})
-    assert describe_model_folder(folder).summary == "ast_freeze, test UAR n/a, AUC 0.750"
+    assert describe_model_folder(folder).summary == ("ast_freeze, test UAR n/a, AUC 0.750, ⚠ the number of test "
+                                                     "recordings was not recorded, so these figures cannot be judged")
 
 
 def test_info_lists_a_damaged_bundle_with_its_reason(bundle, tmp_path, monkeypatch, capsys):

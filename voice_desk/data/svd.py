@@ -64,10 +64,24 @@ def find_data_folder(folder: str | Path) -> Path:
                    path=folder, hint="Choose the folder that holds 'data/<session>/sentences/<session>-phrase.nsp'.")
 
 
+SBVOICEDB_MISSING = ("reading the Saarbrücken Voice Database needs the optional package sbvoicedb, which is not "
+                     "installed (it is GPL-2.0-only, so the clinic bundle leaves it out).")
+SBVOICEDB_HINT = "Install it with: pip install 'voice-desk[svd]' (scripts/setup-env does), then try again."
+
+
+def load_sbvoicedb():
+    """The optional ``sbvoicedb`` package, or an :class:`SvdError` saying how to get it."""
+    try:
+        import sbvoicedb
+    except ImportError as exc:
+        raise SvdError(SBVOICEDB_MISSING, hint=SBVOICEDB_HINT) from exc
+    return sbvoicedb
+
+
 @lru_cache(maxsize=1)
 def svd_metadata() -> dict[int, dict]:
     """Every SVD session from sbvoicedb's bundled metadata (no data files needed)."""
-    import sbvoicedb
+    sbvoicedb = load_sbvoicedb()
 
     path = Path(sbvoicedb.__file__).with_name("summary.csv")
     out = {}
@@ -89,7 +103,10 @@ def session_label(path: str | Path) -> str | None:
     match = re.fullmatch(r"(\d+)-phrase\.nsp", Path(path).name, flags=re.IGNORECASE)
     if not match:
         return None
-    session = svd_metadata().get(int(match.group(1)))
+    try:
+        session = svd_metadata().get(int(match.group(1)))
+    except SvdError:       # without sbvoicedb the session's record is not here: no label, not an error
+        return None
     if session is None:
         return None
     return "healthy" if session["type"] == "n" else "pathological"

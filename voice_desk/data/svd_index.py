@@ -28,9 +28,10 @@ DAMAGED_FILE = "damaged.json"
 
 
 def _index_folder(data_dir: Path, sessions: list[str], include_known_bad: bool) -> Path:
+    from voice_desk.data.svd import load_sbvoicedb
     from voice_desk.paths import cache_dir
 
-    import sbvoicedb
+    sbvoicedb = load_sbvoicedb()
 
     key = hashlib.sha256("\n".join([str(data_dir.resolve()), sbvoicedb.__version__, str(include_known_bad)]
                                    + sessions).encode()).hexdigest()[:20]
@@ -47,7 +48,8 @@ def _stamp(path: Path) -> list:
 
 def damaged_files(data_dir: Path, sessions: list[str]) -> dict[str, str]:
     """NSP files (relative to ``data_dir``) whose header cannot be read, with the reason."""
-    from nspfile import read as nspread
+    from voice_desk.audio.nsp import nsp_layout
+    from voice_desk.errors import VoiceDeskError
 
     out = {}
     for sid in sessions:
@@ -55,9 +57,10 @@ def damaged_files(data_dir: Path, sessions: list[str]) -> dict[str, str]:
             if path.name.endswith("-fixed.nsp"):
                 continue
             try:
-                nspread(str(path), just_header=True)
-            except Exception as exc:  # nspfile raises ValueError, struct.error, OSError…
-                out[str(path.relative_to(data_dir))] = f"{type(exc).__name__}: {exc}"
+                with open(path, "rb") as f:
+                    nsp_layout(f, path)            # Voice Desk's own header check (no GPL-2.0-only code)
+            except (VoiceDeskError, OSError) as exc:
+                out[str(path.relative_to(data_dir))] = getattr(exc, "problem", None) or str(exc)
     return out
 
 
