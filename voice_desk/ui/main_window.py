@@ -24,6 +24,7 @@ from voice_desk.ui.controllers.navigation import NavigationController
 from voice_desk.ui.controllers.opening import OpeningController
 from voice_desk.ui.controllers.playback import PlaybackController
 from voice_desk.ui.controllers.recording import RecordingController
+from voice_desk.ui.controllers.study import StudyController
 from voice_desk.ui.controllers.relevance import RelevanceController
 from voice_desk.ui.controllers.tiers import TiersController
 from voice_desk.ui.error_report import record as record_error
@@ -60,6 +61,7 @@ class MainWindow(QMainWindow):
         self.relevance = RelevanceController(self, self.spectrogram_view)
         self.measures = MeasuresController(self)
         self.patients = PatientsController(self)
+        self.study = StudyController(self)
         self.views_widget = self._build_views()
         self.export = ExportController(self, self.views_widget)
         self.quit_action = make_action(self, "&Quit", self.close, QKeySequence.StandardKey.Quit)
@@ -105,6 +107,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.opening.open_action)
         self.recent_menu = file_menu.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(lambda: self.opening.fill_recent_menu(self.recent_menu))
+        file_menu.addAction(self.study.open_action)
         file_menu.addAction(self.recorder.record_action)
         file_menu.addSeparator()
         for action in self.export.actions():
@@ -128,7 +131,7 @@ class MainWindow(QMainWindow):
         for action in self.playback.actions():
             play_menu.addAction(action)
         self.models_menu = bar.addMenu("&Models")
-        for action in [*self.models.actions(), self.cancel_action]:
+        for action in [*self.models.actions(), self.study.run_action, self.cancel_action]:
             self.models_menu.addAction(action)
         help_menu = bar.addMenu("&Help")
         for action in (self.opening.demo_action, self.log_action, self.about_action):
@@ -181,7 +184,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ work
     def _task_runners(self) -> list:
         return [self.opening.tasks, self.models.tasks, self.models.download_tasks, self.tiers.tasks, self.measures.tasks,
-                self.patients.tasks]
+                self.patients.tasks, self.study.tasks]
 
     def is_busy(self) -> bool:
         return any(runner.busy for runner in self._task_runners())
@@ -195,6 +198,7 @@ class MainWindow(QMainWindow):
         """Models → Cancel running work (and the Verdict panel's Cancel)."""
         self.models.cancel()
         self.tiers.cancel()
+        self.study.cancel()
 
     # ------------------------------------------------------------------ messages
     def status(self, text: str, ms: int = 0) -> None:
