@@ -60,6 +60,12 @@ def test_a_patient_flow_from_first_session_to_a_printed_report(qtbot, make_windo
     course = record.course(patient.id)
     assert [p.date for p in course] == ["2026-10-01", "2026-11-15"]
     assert len(patients.course.points) == 2 and patients.course.p_curves            # the chart shows both sessions
+    first, second = [s.id for s in record.sessions(patient.id)]
+    comparison = patients.compare(first)                                          # the latest beside the first
+    qtbot.addWidget(comparison)
+    assert [c.maps for c in comparison.columns] == [1, 1]                          # each session's stored map
+    assert all(any(line.startswith("AVQI: ") and "—" not in line for line in c.measure_lines)
+               for c in comparison.columns)
     out = tmp_path / "report.pdf"
     patients.write_report(str(out))
     qtbot.waitUntil(lambda: out.is_file() and not window.is_busy(), timeout=WAIT_MS)

@@ -64,6 +64,9 @@ class PatientsController(QObject):
         self.new_session_button = QPushButton("New session…")
         self.new_session_button.clicked.connect(self.new_session_dialog)
         self.new_session_button.setEnabled(False)
+        self.compare_button = QPushButton("Compare with…")
+        self.compare_button.setToolTip("The chosen session beside another one: maps, verdicts and measures")
+        self.compare_button.clicked.connect(self.compare_dialog)
         self.chosen_label = QLabel("No patient chosen: recordings are not filed.")
         self.chosen_label.setWordWrap(True)
         self.course = CourseChart()
@@ -76,7 +79,11 @@ class PatientsController(QObject):
         row.addWidget(self.new_patient_button)
         row.addWidget(self.new_session_button)
         layout.addLayout(row)
-        layout.addWidget(QLabel("Sessions"))
+        row2 = QHBoxLayout()
+        row2.addWidget(QLabel("Sessions"))
+        row2.addStretch(1)
+        row2.addWidget(self.compare_button)
+        layout.addLayout(row2)
         layout.addWidget(self.session_list, 1)
         layout.addWidget(QLabel("Takes (double-click to open)"))
         layout.addWidget(self.take_list, 1)
@@ -236,6 +243,34 @@ class PatientsController(QObject):
             if r is not None:
                 ranges[key] = (r.low, r.high)
         self.course.set_course(self.record.course(self.patient_id), ranges)
+
+    def compare_dialog(self) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        if self.patient_id is None or self.session_id is None:
+            self.window.show_message("Choose a patient and one of their sessions first.", title="Nothing to compare",
+                                     icon=QMessageBox.Icon.Information)
+            return
+        others = [s for s in self.record.sessions(self.patient_id) if s.id != self.session_id]
+        if not others:
+            self.window.show_message("This patient has one session so far: there is nothing to compare it with.",
+                                     title="Nothing to compare", icon=QMessageBox.Icon.Information)
+            return
+        names = [f"{s.date}" + (f" — {s.examiner}" if s.examiner else "") for s in others]
+        choice, ok = QInputDialog.getItem(self.window, "Compare sessions", "Compare with the session of:", names, 0,
+                                          False)
+        if ok:
+            self.compare(others[names.index(choice)].id)
+
+    def compare(self, other_session_id: int):
+        """The chosen session and ``other_session_id`` side by side (older first)."""
+        from voice_desk.ui.patients.compare import CompareSessions
+
+        first, second = sorted((self.session_id, other_session_id),
+                               key=lambda sid: (self.record.session(sid).date, sid))
+        self.comparison = CompareSessions(self.record, first, second, self.window)
+        self.comparison.show()
+        return self.comparison
 
     # ------------------------------------------------------------------ takes into the session
     def session_folder(self) -> Path | None:
