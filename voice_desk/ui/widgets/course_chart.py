@@ -69,18 +69,26 @@ class CourseChart(QWidget):
         self.m_plot.clear()
         label, unit, _task = COURSE_MEASURES[key]
         self.m_plot.setLabel("left", label + (f" ({unit})" if unit else ""))
-        if key in self.ranges:
-            low, high = self.ranges[key]
-            band = pg.LinearRegionItem(values=(low if low is not None else -1e3, high if high is not None else 1e3),
-                                       orientation="horizontal", movable=False, brush=pg.mkBrush(120, 180, 120, 40),
-                                       pen=pg.mkPen(None))
-            self.m_plot.addItem(band)
         xs = [i for i, p in enumerate(self.points) if p.measures.get(key) is not None]
         ys = [self.points[i].measures[key] for i in xs]
         self.measure_curve = self.m_plot.plot(xs, ys, pen=pg.mkPen((60, 60, 60), width=2), symbol="s",
                                               symbolBrush=(60, 60, 60), symbolSize=7)
         self.m_plot.setXRange(-0.5, max(len(self.points) - 0.5, 0.5), padding=0)
-        if ys:
-            lo, hi = min(ys), max(ys)
-            self.m_plot.setYRange(lo - 0.2 * (hi - lo + 1), hi + 0.2 * (hi - lo + 1), padding=0)
+        if not ys:
+            self.m_plot.setTitle("no value yet", size="8pt", color="#777")
+            self.measure_changed.emit(key)
+            return
+        self.m_plot.setTitle("")
+        lo, hi = min(ys), max(ys)
+        if key in self.ranges:           # the normal range as a band; an open side ends beyond the data
+            low, high = self.ranges[key]
+            margin = 0.3 * (hi - lo) + 1.0
+            band = pg.LinearRegionItem(values=(low if low is not None else lo - margin,
+                                               high if high is not None else hi + margin),
+                                       orientation="horizontal", movable=False, brush=pg.mkBrush(120, 180, 120, 40),
+                                       pen=pg.mkPen(None))
+            band.setZValue(-10)
+            self.m_plot.addItem(band)
+            lo, hi = min([lo, *(v for v in (low,) if v is not None)]), max([hi, *(v for v in (high,) if v is not None)])
+        self.m_plot.setYRange(lo - 0.2 * (hi - lo + 1), hi + 0.2 * (hi - lo + 1), padding=0)
         self.measure_changed.emit(key)
