@@ -123,12 +123,15 @@ class ChildProcess:
         import multiprocessing
 
         ctx = multiprocessing.get_context("spawn")
-        self._conn, child = ctx.Pipe()
-        self._cancel_below = ctx.Value("q", 0, lock=False)
-        self._process = ctx.Process(target=_serve, args=(child, self._cancel_below, self.niceness, self.warm_imports),
-                                    name=self.name, daemon=True)
-        self._process.start()
+        conn, child = ctx.Pipe()
+        cancel_below = ctx.Value("q", 0, lock=False)
+        process = ctx.Process(target=_serve, args=(child, cancel_below, self.niceness, self.warm_imports),
+                              name=self.name, daemon=True)
+        process.start()
         child.close()
+        # published only once started: close() or kill() from another thread never sees a process that
+        # has not started yet (joining one raises)
+        self._conn, self._cancel_below, self._process = conn, cancel_below, process
 
     def call(self, target: str, args: tuple = (), state: TaskState | None = None, *, hard_cancel: bool = False):
         """Run ``target(*args, state=…)`` in the child and wait for it (from a worker thread).
