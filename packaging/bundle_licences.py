@@ -99,6 +99,9 @@ CUDA = re.compile(r"^lib(cuda|cudart|cublas|cublasLt|cudnn|cufft|curand|cusolver
                   r"nvToolsExt|cupti|nvidia|hiprtc|amdhip)", re.I)
 
 
+#: Standard licence texts (packaging/licences/) added for a package that ships no licence file of its own.
+STANDARD_TEXTS = {"LGPL-3.0": "LGPL-3.0.txt", "Apache-2.0": "Apache-2.0.txt"}
+
 #: Development and test tools, build tools and the GPL-2.0-only SVD readers: never in the bundle.
 #: Their metadata (dist-info folders that transformers' hook copies for its version checks) is left
 #: out; any of their code stops the build (exclude the module that pulled it in, in the spec).
@@ -257,6 +260,11 @@ def judge(dist, decisions: dict[str, dict]) -> Package:
         package.licence, package.source = decision["licence"], f"decision ({source}: {expression or 'none'})"
         package.note = " ".join(decision["reason"].split())
         package.verdict = "decided" if evaluate(decision["licence"]) == "compatible" else "incompatible"
+    if not package.texts:
+        for key, file in STANDARD_TEXTS.items():
+            if key in package.licence:
+                package.texts.append((f"{key} (the licence's standard text: the package ships no licence file)",
+                                      (HERE / "licences" / file).read_text(encoding="utf-8")))
     return package
 
 
@@ -428,6 +436,10 @@ def _render(packages: list[Package], system: list[tuple[str, str]], own: str) ->
         f"Python {version} (interpreter and standard library): PSF-2.0",
         "PyInstaller bootloader and run-time hooks: GPL-2.0-or-later with the PyInstaller Bootloader Exception",
         "  (bootloader) and Apache-2.0 (run-time hooks); see PyInstaller's COPYING.txt.",
+        "Qt 6 (in PySide6_Essentials) is used under LGPL-3.0: its libraries are the separate files",
+        "  _internal/PySide6/Qt/lib/*.so* (and its plugins) and may be replaced by the user; Qt's source:",
+        "  https://download.qt.io/official_releases/qt/ ; Qt for Python's: https://code.qt.io/pyside/pyside-setup",
+        "The source of Voice Desk itself is in _internal/voice_desk/ (the .py files) and its repository.",
         "",
         f"{'package':30} {'version':18} licence",
         f"{'-' * 30} {'-' * 18} {'-' * 40}",

@@ -133,6 +133,8 @@ def test_metadata_is_read_in_order_and_sbvoicedb_is_refused(licences):
                 Classifier=["License :: OSI Approved :: GNU General Public License v2 (GPLv2)"])
     assert licences.judge(svd, {}).verdict == "incompatible"
     assert licences.judge(_Dist("empty"), {}).verdict == "unknown"
+    qt = licences.judge(_Dist("PySide6_Essentials", License="LGPL-3.0-only OR GPL-2.0-only OR GPL-3.0-only"), {})
+    assert qt.verdict == "compatible" and "GNU LESSER GENERAL PUBLIC LICENSE" in qt.texts[0][1]   # ships no file
 
 
 def test_a_decision_needs_a_reason_and_stops_at_a_new_version(licences, tmp_path):
