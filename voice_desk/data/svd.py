@@ -66,7 +66,8 @@ def find_data_folder(folder: str | Path) -> Path:
 
 SBVOICEDB_MISSING = ("reading the Saarbrücken Voice Database needs the optional package sbvoicedb, which is not "
                      "installed (it is GPL-2.0-only, so the clinic bundle leaves it out).")
-SBVOICEDB_HINT = "Install it with: pip install 'voice-desk[svd]' (scripts/setup-env does), then try again."
+SBVOICEDB_HINT = ("In a Python install of Voice Desk: pip install 'voice-desk[svd]' (scripts/setup-env does), then "
+                  "try again. The clinic bundle cannot hold it: train on SVD from a Python install.")
 
 
 def load_sbvoicedb():
