@@ -66,6 +66,12 @@ class StudyData:
     def verdict_models(self) -> list:
         return [m for m in self.models if any(r.gives_verdict for r in self.runs.get(m.id, {}).values())]
 
+    def model_runs(self, model_id: str) -> tuple[dict, list[int], list]:
+        """A model's runs, the indices of the recordings it ran on (in recording order) and their speakers."""
+        runs = self.runs.get(model_id, {})
+        indices = [r.index for r in self.recordings if r.index in runs]
+        return runs, indices, [self.recordings[i].speaker for i in indices]
+
     @property
     def n_boot(self) -> int:
         return int(self.settings.get("bootstrap", 1000))

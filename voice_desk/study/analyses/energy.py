@@ -19,11 +19,9 @@ METHOD = (
 
 
 def analyse_model(data, model_id: str) -> dict | None:
-    runs = data.runs.get(model_id, {})
-    indices = [r.index for r in data.recordings if r.index in runs]
+    runs, indices, speakers = data.model_runs(model_id)
     if not indices:
         return None
-    speakers = [data.recordings[i].speaker for i in indices]
     rho = np.array([runs[i].spearman for i in indices], float)
     overlap = np.array([runs[i].overlap for i in indices], float)
     chance = np.array([runs[i].chance for i in indices], float)

@@ -49,11 +49,9 @@ def peak_summary(data, model_id: str) -> dict:
 
 
 def analyse_model(data, model_id: str) -> dict | None:
-    runs = data.runs.get(model_id, {})
-    indices = [r.index for r in data.recordings if r.index in runs]
+    runs, indices, speakers = data.model_runs(model_id)
     if not indices:
         return None
-    speakers = [data.recordings[i].speaker for i in indices]
     return {"n": len(indices),
             "entropy": stats.mean_estimate([runs[i].entropy for i in indices], speakers, data.n_boot, data.seed),
             "area_half": stats.mean_estimate([runs[i].area for i in indices], speakers, data.n_boot, data.seed),
