@@ -51,7 +51,7 @@ def run(args) -> int:
         else:
             assessment.failures[path] = error_from_child(*value).problem
 
-    ran = explain(opened.recording, list(entries), TaskState(partial=take))
+    ran = explain(opened.recording, list(entries), state=TaskState(partial=take))
     print(opened.tiers.summary())
     for warning in opened.warnings():
         print(f"warning: {warning}")

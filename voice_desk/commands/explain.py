@@ -1,12 +1,18 @@
-"""`voice-desk explain`: one recording -> verdict + attention-rollout relevance map."""
+"""`voice-desk explain`: one recording -> verdict + relevance map (rollout or gradient-weighted rollout),
+optionally with its deletion and insertion curves."""
 
 from __future__ import annotations
 
-HELP = "explain one recording: probabilities and an attention-rollout relevance map (.npz, optional .png)"
+import sys
+
+HELP = ("explain one recording: probabilities and a relevance map (.npz, optional .png), optionally with how "
+        "faithful the map is")
 
 
 def add_arguments(parser) -> None:
     from voice_desk.commands._common import add_model_argument
+    from voice_desk.model.faithfulness import RANDOM_ORDERS, STEPS
+    from voice_desk.model.relevance_methods import ANSWERS, GRADIENT_ROLLOUT, METHODS, ROLLOUT
 
     parser.add_argument("audio", help="WAV, FLAC, OGG or NSP file")
     add_model_argument(parser)
@@ -22,8 +28,20 @@ def add_arguments(parser) -> None:
                         help="frequency axis of --png: the model's mel scale (to 8000 Hz) or linear Hz like Praat")
     parser.add_argument("--max-hz", type=float, default=None, metavar="HZ",
                         help="top of the linear axis (default 5000, as in Praat; at most 8000)")
-    parser.add_argument("--head-fusion", choices=("mean", "max", "min"), default="mean")
-    parser.add_argument("--discard-ratio", type=float, default=0.0, help="zero this share of the lowest attention")
+    parser.add_argument("--method", choices=METHODS, default=ROLLOUT,
+                        help=f"rollout: {ANSWERS[ROLLOUT]} (the default); gradient-rollout: {ANSWERS[GRADIENT_ROLLOUT]}")
+    parser.add_argument("--target-class", default=None, metavar="CLASS",
+                        help="the class a gradient-rollout map is for, by name or number (default: the predicted "
+                             "class); also the class the --faithfulness curves follow")
+    parser.add_argument("--head-fusion", choices=("mean", "max", "min"), default="mean", help="rollout only")
+    parser.add_argument("--discard-ratio", type=float, default=0.0,
+                        help="rollout only: zero this share of the lowest attention")
+    parser.add_argument("--faithfulness", action="store_true",
+                        help="also measure how far the map can be trusted: deletion and insertion curves against "
+                             "random orders (about 2 x steps x (random orders + 1) forward passes)")
+    parser.add_argument("--steps", type=int, default=STEPS, help=f"steps of each curve (default {STEPS})")
+    parser.add_argument("--random-orders", type=int, default=RANDOM_ORDERS,
+                        help=f"random orders to compare with (default {RANDOM_ORDERS})")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
@@ -35,6 +53,8 @@ def run(args) -> int:
     from voice_desk.model.bundle import load_model
     from voice_desk.model.engine import Engine
     from voice_desk.model.json_io import dumps
+    from voice_desk.model.faithfulness import RANDOM_ORDERS, STEPS, faithfulness_curves
+    from voice_desk.model.relevance_methods import caption, target_index
     from voice_desk.model.source import resolve_source
 
     # Everything that can be checked quickly is checked before the slow model load.
@@ -48,6 +68,17 @@ def run(args) -> int:
         if not 0.0 < args.max_hz <= 8000.0:
             raise VoiceDeskError(f"--max-hz {args.max_hz:g}: it must be above 0 and at most 8000.",
                                  hint="The model's mel filters stop at 8000 Hz; Praat's default is 5000.")
+    if args.method != "rollout" and (args.head_fusion != "mean" or args.discard_ratio):
+        raise VoiceDeskError("--head-fusion and --discard-ratio belong to the attention rollout.",
+                             hint="Leave them out with --method gradient-rollout (it weighs the heads by their "
+                                  "gradients).")
+    if args.faithfulness and not (2 <= args.steps <= 200 and 1 <= args.random_orders <= 50):
+        raise VoiceDeskError(f"--steps {args.steps} / --random-orders {args.random_orders}: use 2 to 200 steps and "
+                             "1 to 50 random orders.", hint=f"The defaults are {STEPS} and {RANDOM_ORDERS}.")
+    if args.method == "rollout" and args.target_class is not None and not args.faithfulness:
+        raise VoiceDeskError("--target-class: the attention rollout's map is the same for every class.",
+                             hint="Add --method gradient-rollout for a map of one class, or --faithfulness to follow "
+                                  "that class's probability in the curves.")
     out = output_path(args.out, (".npz",), "--out", audio=args.audio)
     png = output_path(args.png, (".png", ".svg", ".pdf"), "--png", audio=args.audio) if args.png else None
     if png is not None and png.resolve() == out.resolve():
@@ -56,7 +87,16 @@ def run(args) -> int:
     recording = load_recording(args.audio)
     quiet_libraries()
     engine = Engine(load_model(args.model, device=args.device))
-    explanation = engine.explain(recording, head_fusion=args.head_fusion, discard_ratio=args.discard_ratio)
+    explanation = engine.explain(recording, head_fusion=args.head_fusion, discard_ratio=args.discard_ratio,
+                                 method=args.method, target_class=args.target_class)
+    curves = None
+    if args.faithfulness:
+        # a rollout map is for every class: its curves follow the class named, else the predicted one
+        target = (target_index(engine.loaded.labels, args.target_class, 0)
+                  if args.method == "rollout" and args.target_class is not None else None)
+        curves = faithfulness_curves(engine, explanation, steps=args.steps, random_orders=args.random_orders,
+                                     target=target, progress=_progress_line(sys.stderr))
+        explanation.settings["faithfulness"] = curves.to_record()
     out = explanation.save_npz(out)
     if png is not None:
         from voice_desk.model.relevance_image import save_png
@@ -68,6 +108,20 @@ def run(args) -> int:
         from voice_desk.commands.predict import describe
 
         print(describe(explanation.prediction))
-        print(f"relevance map: {explanation.patch_relevance.shape[0]} x {explanation.patch_relevance.shape[1]} patches "
+        print(f"relevance map ({caption(explanation.settings['method'], explanation.settings.get('target_class'))}): "
+              f"{explanation.patch_relevance.shape[0]} x {explanation.patch_relevance.shape[1]} patches "
               f"-> {out}" + (f", picture -> {png}" if png else ""))
+        if curves is not None:
+            print(curves.reading())
     return 0
+
+
+def _progress_line(stream):
+    """'faithfulness: 40 %' on a terminal, redrawn in place; nothing otherwise."""
+    if not getattr(stream, "isatty", lambda: False)():
+        return None
+
+    def show(fraction: float) -> None:
+        stream.write(f"\rfaithfulness: {100 * fraction:3.0f} %" + ("\n" if fraction >= 1 else ""))
+        stream.flush()
+    return show

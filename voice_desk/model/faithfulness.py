@@ -28,6 +28,10 @@ from voice_desk.model.features import PatchGrid
 
 STEPS = 20
 RANDOM_ORDERS = 3
+#: Below this change of P(target) over all curves, the curves say nothing about the map.
+MIN_RESPONSE = 0.05
+#: A lead over the random orders' mean area smaller than this is not counted as a lead.
+MIN_GAIN = 0.02
 
 
 def padding_value(extractor) -> float:
@@ -117,12 +121,22 @@ class Curves:
         """How much faster the map's order restores it than chance (map area − random area)."""
         return float(self.insertion_auc - self.random_insertion_aucs.mean())
 
+    @property
+    def response(self) -> float:
+        """How far removing or restoring patches moves P(target) at all, over every curve."""
+        curves = np.vstack([self.deletion, self.insertion, *self.random_deletion, *self.random_insertion])
+        return float(curves.max() - curves.min())
+
     def verdict(self) -> str:
-        """'ahead of every random order' (both curves beat all of them: a random ranking does so by
-        luck at most 1 time in random_orders + 1), 'no better than chance' (both curves at or behind
-        the random orders' mean) or 'mixed'."""
+        """'cannot tell' (P(target) moves by less than :data:`MIN_RESPONSE` whatever is removed),
+        'ahead of every random order' (both curves beat all of them: a random ranking does so by luck
+        at most 1 time in random_orders + 1; and by more than :data:`MIN_GAIN`), 'no better than chance' (both curves at or behind the
+        random orders' mean) or 'mixed'."""
+        if self.response < MIN_RESPONSE:
+            return "cannot tell"
         ahead = (self.deletion_auc < self.random_deletion_aucs.min()
-                 and self.insertion_auc > self.random_insertion_aucs.max())
+                 and self.insertion_auc > self.random_insertion_aucs.max()
+                 and min(self.deletion_gain, self.insertion_gain) > MIN_GAIN)
         if ahead:
             return "ahead of every random order"
         if self.deletion_gain <= 0 and self.insertion_gain <= 0:
@@ -132,6 +146,10 @@ class Curves:
     def reading(self) -> str:
         """One line a clinician can read."""
         verdict, n = self.verdict(), len(self.random_deletion)
+        if verdict == "cannot tell":
+            return (f"Faithfulness for P({self.target_class}): removing parts of the spectrogram hardly changes it "
+                    f"(by {self.response:.2f} at most), so the curves cannot tell whether the map shows what the "
+                    "model uses.")
         meaning = {"ahead of every random order": f"the map ranks what the model uses above chance (a random ranking "
                                                   f"does as well 1 time in {n + 1})",
                    "no better than chance": "the map does not show what the model uses; do not read it as evidence",
@@ -152,7 +170,7 @@ class Curves:
                 "random_insertion_auc": float(self.random_insertion_aucs.mean()),
                 "random_insertion_auc_sd": float(self.random_insertion_aucs.std()),
                 "deletion_gain": self.deletion_gain, "insertion_gain": self.insertion_gain,
-                "verdict": self.verdict(), "reading": self.reading(), "settings": self.settings}
+                "response": self.response, "verdict": self.verdict(), "reading": self.reading(), "settings": self.settings}
 
     @classmethod
     def from_record(cls, record: dict) -> "Curves":
@@ -179,12 +197,14 @@ def explanation_target(explanation) -> tuple[int, str]:
 
 
 def faithfulness_curves(engine, explanation, steps: int = STEPS, random_orders: int = RANDOM_ORDERS,
-                        seed: int = 0, batch_size: int = 8, progress: Callable[[float], None] | None = None,
+                        seed: int = 0, batch_size: int = 8, target: int | None = None,
+                        progress: Callable[[float], None] | None = None,
                         cancelled: Callable[[], bool] | None = None) -> Curves:
     """Deletion and insertion curves of ``explanation``'s map on the model behind ``engine``.
 
     Runs 2 x (steps - 1) + 1 masked inputs per order (the order's own map and ``random_orders``
-    random ones; the untouched input's probability is the prediction's).
+    random ones; the untouched input's probability is the prediction's). The curves follow
+    ``target`` (a class index) when given, else :func:`explanation_target`.
     """
     if steps < 2:
         raise ValueError("a curve needs at least 2 steps")
@@ -204,6 +224,8 @@ def faithfulness_curves(engine, explanation, steps: int = STEPS, random_orders: 
     counts = _counts(valid.size, steps)
     pad = padding_value(engine.loaded.feature_extractor)
     index, label = explanation_target(explanation)
+    if target is not None:
+        index, label = int(target), explanation.prediction.labels[int(target)]
     original = float(explanation.prediction.probabilities[index])
 
     # inputs: per order, deletion counts[1:-1] and insertion counts[1:-1]; one all-removed input shared by all

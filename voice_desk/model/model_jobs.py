@@ -25,8 +25,10 @@ def engine(path: str):
     return _ENGINES[path]
 
 
-def explain(recording, paths: list[str], state: TaskState) -> int:
-    """Explain ``recording`` with each model in turn. Partial results: ``('result', path,
+def explain(recording, paths: list[str], method: str = "rollout", target_class: str | None = None, *,
+            state: TaskState) -> int:
+    """Explain ``recording`` with each model in turn, by ``method`` (for ``target_class``, default the
+    predicted one; see :mod:`voice_desk.model.relevance_methods`). Partial results: ``('result', path,
     Explanation)`` after each model, or ``('model_failed', path, (ours, text, details))`` when
     that model could not run (the others still run). Returns how many ran."""
     n, ran = len(paths), 0
@@ -35,7 +37,8 @@ def explain(recording, paths: list[str], state: TaskState) -> int:
         try:
             e = engine(path)
             state.check()
-            explanation = e.explain(recording, cancelled=state.is_cancelled,
+            explanation = e.explain(recording, cancelled=state.is_cancelled, method=method,
+                                    target_class=_class_of(e, target_class),
                                     progress=lambda f, i=i: state.set_progress((i + f) / n))
         except Exception as exc:  # noqa: BLE001 - one broken model must not stop the others
             if is_cancellation(exc):
@@ -45,6 +48,23 @@ def explain(recording, paths: list[str], state: TaskState) -> int:
         state.set_partial_result(("result", path, explanation))
         ran += 1
     return ran
+
+
+def _class_of(engine, target_class: str | None) -> str | None:
+    """A class named in the window applies to the models that have it; the others use their predicted class."""
+    labels = [str(label).lower() for label in engine.loaded.labels]
+    return target_class if target_class and str(target_class).lower() in labels else None
+
+
+def faithfulness(explanation, path: str, steps: int = 20, random_orders: int = 3, *, state: TaskState) -> dict:
+    """Deletion and insertion curves of ``explanation``'s map on the model at ``path``
+    (:func:`voice_desk.model.faithfulness.faithfulness_curves`), as a plain record."""
+    from voice_desk.model.faithfulness import faithfulness_curves
+
+    state.set_status("Measuring how faithful the map is…")
+    curves = faithfulness_curves(engine(path), explanation, steps=steps, random_orders=random_orders,
+                                 progress=state.set_progress, cancelled=state.is_cancelled)
+    return curves.to_record()
 
 
 def load(paths: list[str], state: TaskState) -> int:

@@ -32,8 +32,12 @@ class ModelProcess(ChildProcess):
                          died="The model stopped unexpectedly (perhaps the computer ran out of memory).",
                          died_hint="Close other programs or run one model at a time, then try again.")
 
-    def explain(self, recording, paths: list[str], state: TaskState) -> int:
-        return self.call(f"{JOBS}:explain", (recording, list(paths)), state)
+    def explain(self, recording, paths: list[str], state: TaskState, method: str = "rollout",
+                target_class: str | None = None) -> int:
+        return self.call(f"{JOBS}:explain", (recording, list(paths), method, target_class), state)
+
+    def faithfulness(self, explanation, path: str, state: TaskState) -> dict:
+        return self.call(f"{JOBS}:faithfulness", (explanation, str(path)), state)
 
     def load(self, paths: list[str], state: TaskState) -> int:
         return self.call(f"{JOBS}:load", (list(paths),), state)
