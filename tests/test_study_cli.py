@@ -140,7 +140,9 @@ def test_outputs(study):
     for name in ("measures.csv", "phones.csv", "phone_ranking.csv", "embedding.csv"):
         assert (out / name).stat().st_size > 100
     findings = record["findings"]
-    assert set(findings) == {"cases", "representations", "energy", "phones", "spread"}
+    assert set(findings) == {"cases", "representations", "energy", "phones", "spread", "trust"}
+    assert findings["trust"]["claim"]["verdict"] == "not measured"      # --faithfulness/--sanity not asked for
+    assert not (out / "faithfulness.csv").exists()
     assert sum(findings["cases"]["counts"]["all"].values()) == 16
     assert findings["cases"]["scores"]["ast_freeze"]["all"]["auc"]["ci"][0] is not None
     alignment = findings["phones"]["alignment"]

@@ -32,8 +32,21 @@ def add_arguments(parser) -> None:
     parser.add_argument("--min-align-confidence", type=float, default=None, metavar="C",
                         help="leave recordings whose aligner confidence is below C (0..1) out of the per-phone "
                              "analyses (doubtful ones, below 0.5, are always counted)")
+    parser.add_argument("--method", choices=("rollout", "gradient-rollout"), default="rollout",
+                        help="the relevance maps the findings use: the study's attention rollout (default) or the "
+                             "class-specific gradient-weighted rollout")
+    parser.add_argument("--target-class", default=None, metavar="CLASS",
+                        help="with --method gradient-rollout: the class every map is for (default: each recording's "
+                             "predicted class)")
     parser.add_argument("--head-fusion", choices=("mean", "max", "min"), default="mean")
     parser.add_argument("--discard-ratio", type=float, default=0.0)
+    parser.add_argument("--faithfulness", default="0", metavar="N|all",
+                        help="measure deletion and insertion curves of both methods' maps, for every model, on N of "
+                             "the recordings (drawn with --seed) or all; about 150 forward passes per map (default 0)")
+    parser.add_argument("--sanity", default="0", metavar="N|all",
+                        help="the model-randomisation check of both methods on N recordings (default 0)")
+    parser.add_argument("--steps", type=int, default=20, help="steps of each faithfulness curve (default 20)")
+    parser.add_argument("--random-orders", type=int, default=3, help="random orders per recording (default 3)")
     parser.add_argument("--bootstrap", type=int, default=1000, metavar="N", help="bootstrap resamples (default 1000)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap and the probe's folds")
     parser.add_argument("--examples", type=int, default=2, metavar="N",
@@ -96,6 +109,9 @@ def command_line(args) -> str:
     for option, value, default in (("--split", args.split, None), ("--textgrids", args.textgrids, None),
                                    ("--out", args.out, "voice-desk-study"), ("--cache", args.cache, None),
                                    ("--min-align-confidence", args.min_align_confidence, None),
+                                   ("--method", args.method, "rollout"), ("--target-class", args.target_class, None),
+                                   ("--faithfulness", args.faithfulness, "0"), ("--sanity", args.sanity, "0"),
+                                   ("--steps", args.steps, 20), ("--random-orders", args.random_orders, 3),
                                    ("--head-fusion", args.head_fusion, "mean"),
                                    ("--discard-ratio", args.discard_ratio, 0.0), ("--bootstrap", args.bootstrap, 1000),
                                    ("--seed", args.seed, 0), ("--examples", args.examples, 2),
@@ -119,7 +135,9 @@ def run(args) -> int:
     clock = time.perf_counter()
     cache = StudyCache(args.cache)
     plan = plan_study(args.models, args.data, args.split, args.textgrids, cache, args.head_fusion, args.discard_ratio,
-                      args.min_align_confidence, args.bootstrap, args.seed, args.examples, command=command_line(args))
+                      args.min_align_confidence, args.bootstrap, args.seed, args.examples, command=command_line(args),
+                      method=args.method, target_class=args.target_class, faithfulness=args.faithfulness,
+                      sanity=args.sanity, steps=args.steps, random_orders=args.random_orders)
     print(f"{len(plan.clips)} recordings ({plan.part}) × {len(plan.models)} models: "
           + ", ".join(m.name for m in plan.models), file=sys.stderr)
     for note in plan.notes:

@@ -230,10 +230,24 @@ def _training_parts(corpus, models) -> int:
     return len(seen)
 
 
+def _count(value, option: str) -> int | str:
+    """How many recordings an option asks for: a whole number, or 'all'."""
+    if value in ("all", None) or isinstance(value, int) and value >= 0:
+        return value or 0
+    text = str(value).strip().lower()
+    if text == "all":
+        return "all"
+    if text.isdigit():
+        return int(text)
+    raise StudyError(f"{option} {value}: give a number of recordings (0 for none) or all.")
+
+
 def plan_study(models: list[str], data: str, split: str | None = None, textgrids: str | None = None,
                cache: StudyCache | None = None, head_fusion: str = "mean", discard_ratio: float = 0.0,
                min_align_confidence: float | None = None, n_boot: int = 1000, seed: int = 0,
-               examples: int = 2, command: str | None = None) -> StudyPlan:
+               examples: int = 2, command: str | None = None, method: str = "rollout",
+               target_class: str | None = None, faithfulness: int | str = 0, sanity: int | str = 0,
+               steps: int = 20, random_orders: int = 3) -> StudyPlan:
     """Read the models and the data and choose the recordings (no torch). Raises a StudyError (or another
     VoiceDeskError) saying what is wrong with an argument."""
     if not 0.0 <= discard_ratio < 1.0:
@@ -245,13 +259,30 @@ def plan_study(models: list[str], data: str, split: str | None = None, textgrids
     if textgrids is not None and not Path(textgrids).expanduser().is_dir():
         raise StudyError("--textgrids: this folder does not exist.", path=textgrids,
                          hint="Give the folder holding one TextGrid per recording, named like the recording.")
+    from voice_desk.model.relevance_methods import check_method
+
+    check_method(method)
+    if method == "rollout" and (target_class or None) is not None:
+        raise StudyError("--target-class: the attention rollout's map is the same for every class.",
+                         hint="Add --method gradient-rollout for maps of one class.")
+    if method != "rollout" and (head_fusion != "mean" or discard_ratio):
+        raise StudyError("--head-fusion and --discard-ratio belong to the attention rollout.",
+                         hint="Leave them out with --method gradient-rollout.")
+    trust = {"faithfulness": _count(faithfulness, "--faithfulness"), "sanity": _count(sanity, "--sanity"),
+             "steps": int(steps), "random_orders": int(random_orders)}
+    if not (2 <= steps <= 200 and 1 <= random_orders <= 50):
+        raise StudyError(f"--steps {steps} / --random-orders {random_orders}: use 2 to 200 steps and 1 to 50 random "
+                         "orders.", hint="The defaults are 20 and 3.")
     cache = cache or StudyCache()
     rollout = {"head_fusion": head_fusion, "discard_ratio": float(discard_ratio), "residual": 0.5}
+    if method != "rollout":
+        rollout = {"method": method, "target_class": target_class or None}
     study_models = read_models(models, cache, rollout)
     corpus, recipe = _recipe_corpus(study_models, data)
     clips, part, notes, excluded = choose_clips(corpus, study_models, split)
     excluded = [{"item": e.item, "reason": e.reason} for e in corpus.excluded] + excluded
-    settings = {"rollout": rollout, "min_align_confidence": min_align_confidence, "bootstrap": int(n_boot),
+    settings = {"rollout": {"method": "rollout", "target_class": None, "head_fusion": "mean", "discard_ratio": 0.0,
+                            **rollout}, "trust": trust, "min_align_confidence": min_align_confidence, "bootstrap": int(n_boot),
                 "seed": int(seed), "examples_per_case": int(examples), "top_fraction": 0.10,
                 "area_share": 0.5, "textgrids": str(Path(textgrids).expanduser()) if textgrids else None,
                 "aligner": "builtin", "data_settings": {k: recipe.get(k) for k in (

@@ -506,6 +506,78 @@ def _examples(run, record: dict, figures: Figures) -> str:
     return "\n".join(parts)
 
 
+def _trust(record: dict, figures: Figures) -> str:
+    f = record["findings"].get("trust")
+    parts = ["<h2>6. Can the maps be trusted?</h2>"]
+    if not f or not f.get("models"):
+        sentence = (f or {}).get("claim", {}).get("sentence", "Not measured.")
+        return "\n".join(parts + [f"<p>{_e(sentence)}</p>"])
+    names = {m["id"]: m["name"] for m in record["models"]}
+    parts += [_method(f["method"]), _claim(f["claim"])]
+    rows, sanity_rows, curves, stages = [], [], {}, {}
+    for model_id, by_method in f["models"].items():
+        for method, entry in by_method.items():
+            who = f"{names.get(model_id, model_id)} — {entry['title'].lower()}"
+            faith = entry.get("faithfulness")
+            if faith:
+                rows.append([who, f"{faith['measured']} of {faith['n']}", _est(faith["deletion_auc"], 2),
+                             _est(faith["random_deletion_auc"], 2), _est(faith["deletion_lead"], 3),
+                             _est(faith["insertion_auc"], 2), _est(faith["random_insertion_auc"], 2),
+                             _est(faith["insertion_lead"], 3), faith["verdict"]])
+                if faith.get("mean_curves"):
+                    curves[who] = faith["mean_curves"]
+            sanity = entry.get("sanity")
+            if sanity:
+                final = sanity["correlation"][-1]
+                sanity_rows.append([who, sanity["recordings"], _est(sanity["correlation"][0], 2), _est(final, 2),
+                                    sanity["verdict"]])
+                stages[who] = (sanity["stages"], [c["value"] for c in sanity["correlation"]])
+    if rows:
+        parts.append(_table(["model — method", "recordings measured", "deletion area", "random", "deletion lead",
+                             "insertion area", "random", "insertion lead", "on this data"], rows))
+        parts.append("<p class='small'>Deletion: lower is better; insertion: higher is better. A lead whose "
+                     "interval lies above 0 means the maps rank what the model uses above chance.</p>")
+    if curves:
+        uri = figures.get("trust-curves", curves, lambda fig: _draw_trust_curves(fig, curves),
+                          size=(11, 3.4))
+        parts.append(_img(uri, "mean deletion and insertion curves"))
+    if sanity_rows:
+        parts.append(_table(["model — method", "recordings", "ρ, head randomised", "ρ, every weight randomised",
+                             "reading"], sanity_rows))
+        uri = figures.get("trust-sanity", stages, lambda fig: _draw_sanity(fig, stages), size=(8, 3.4))
+        parts.append(_img(uri, "randomisation check"))
+    return "\n".join(parts)
+
+
+def _draw_trust_curves(fig, curves: dict) -> None:
+    left, right = fig.subplots(1, 2)
+    for i, (who, c) in enumerate(curves.items()):
+        colour = f"C{i}"
+        left.plot(c["fractions"], c["deletion"], color=colour, label=who)
+        left.plot(c["fractions"], c["random_deletion"], color=colour, linestyle=":")
+        right.plot(c["fractions"], c["insertion"], color=colour, label=who)
+        right.plot(c["fractions"], c["random_insertion"], color=colour, linestyle=":")
+    for ax, title, xlabel in ((left, "deletion (dotted: random orders)", "share of patches removed"),
+                              (right, "insertion (dotted: random orders)", "share of patches restored")):
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("P(map's class), mean")
+        ax.set_ylim(-0.02, 1.02)
+    right.legend(fontsize=7, loc="lower right")
+
+
+def _draw_sanity(fig, stages: dict) -> None:
+    ax = fig.subplots()
+    for i, (who, (names, values)) in enumerate(stages.items()):
+        ax.plot(range(len(names)), [np.nan if v is None else v for v in values], marker="o", color=f"C{i}", label=who)
+        ax.set_xticks(range(len(names)), names, rotation=45, ha="right", fontsize=8)
+    ax.axhline(0, color="0.6", linewidth=0.8)
+    ax.set_ylim(-1.05, 1.05)
+    ax.set_ylabel("Spearman ρ with the trained map")
+    ax.set_xlabel("randomised from the top down, cumulatively")
+    ax.legend(fontsize=7)
+
+
 def render(run, record: dict, figures: Figures) -> str:
     claims = [("1. Representations", record["findings"]["representations"]["claim"]),
               ("2. Relevance vs energy", record["findings"]["energy"]["claim"]),
@@ -520,7 +592,7 @@ def render(run, record: dict, figures: Figures) -> str:
             "<h2>At a glance</h2>", glance, _provenance(record),
             _cases(record, figures, _examples(run, record, figures)),
             _representations(record, figures), _energy(record, figures), _phones(record, figures),
-            _spread(record, figures)]
+            _spread(record, figures), _trust(record, figures)]
     return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>Voice Desk study</title>"
             f"<style>{STYLE}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
 

@@ -215,6 +215,21 @@ def write_csvs(out: Path, run, record: dict) -> list[Path]:
             embedding.append([model_id, rec.file, rec.key, _g(x), _g(y), rec.gender, rec.label, rec.group_name])
     written.append(_csv(out / "embedding.csv", ["model", "file", "key", "pc1", "pc2", "gender", "label", "group"],
                         embedding))
+
+    trust = getattr(run, "trust", None) or {}
+    if trust:
+        by_sha = {r.sha256: r for r in data.recordings}
+        keys = ["target_class", "deletion_auc", "random_deletion_auc", "insertion_auc", "random_insertion_auc",
+                "deletion_gain", "insertion_gain", "response", "verdict"]
+        faith = []
+        for model_id, by_method in trust.items():
+            for method, entry in by_method.items():
+                for sha, curves in (entry.get("faithfulness") or {}).items():
+                    rec = by_sha.get(sha)
+                    if rec is not None:
+                        faith.append([rec.file, rec.key, model_id, method] + [_g(curves.get(k)) if isinstance(
+                            curves.get(k), float) else curves.get(k) for k in keys])
+        written.append(_csv(out / "faithfulness.csv", ["file", "key", "model", "method"] + keys, faith))
     return written
 
 

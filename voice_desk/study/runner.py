@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from voice_desk.errors import ModelOutputError, VoiceDeskError
+from voice_desk.study.trust import compute_trust
+from voice_desk.study.analyses import trust as trust_analysis
 from voice_desk.study.cache import StudyCache, file_sha256
 from voice_desk.study.data import StudyData, StudyRecording
 from voice_desk.study.measures import Grid, measure_run, phone_measures
@@ -54,6 +56,7 @@ class StudyRun:
     counts: RunCounts
     cache: StudyCache
     run_paths: dict                 # model id -> recording index -> cached .npz
+    trust: dict = field(default_factory=dict)   # model id -> method -> faithfulness records and sanity check
 
 
 class _LazyRecording:
@@ -187,6 +190,7 @@ def _compute_runs(plan: StudyPlan, usable: list, cache: StudyCache, state: TaskS
             try:
                 explanation, pooled = engine.explain_with_representation(
                     recording, head_fusion=rollout["head_fusion"], discard_ratio=rollout["discard_ratio"],
+                    method=rollout.get("method", "rollout"), target_class=rollout.get("target_class"),
                     cancelled=state.is_cancelled)
             except ModelOutputError as exc:
                 cache.put_failure(model.fingerprint, sha, exc.problem)
@@ -231,6 +235,9 @@ def run_study(plan: StudyPlan, cache: StudyCache | None = None, state: TaskState
     t = time.perf_counter()
     _compute_runs(plan, usable, cache, state, counts, device)
     counts.seconds["models"] = time.perf_counter() - t
+    t = time.perf_counter()
+    trust = compute_trust(plan, usable, cache, state, device)
+    counts.seconds["trust"] = time.perf_counter() - t
 
     t = time.perf_counter()
     state.set_status("Phones and measures")
@@ -285,9 +292,10 @@ def run_study(plan: StudyPlan, cache: StudyCache | None = None, state: TaskState
     data = StudyData(recordings=recordings, models=plan.models, runs=runs, settings=plan.settings,
                      pair=_pair(plan, runs))
     findings = analyse(data)
+    findings["trust"] = trust_analysis.analyse(data, trust)
     counts.seconds["findings"] = time.perf_counter() - t
     return StudyRun(plan=plan, data=data, findings=findings, excluded=plan.excluded + excluded, failures=failures,
-                    counts=counts, cache=cache, run_paths=run_paths)
+                    counts=counts, cache=cache, run_paths=run_paths, trust=trust)
 
 
 def _pair(plan: StudyPlan, runs: dict) -> tuple[str | None, str | None]:
