@@ -20,7 +20,9 @@ def phone_rows(explanation, alignment):
     return phone_relevance(explanation.frame_relevance, explanation.frame_shift, alignment.phones)
 
 
-def results_record(recording, alignment, assessment: Assessment, measures=None) -> dict:
+def results_record(recording, alignment, assessment: Assessment, measures=None, faithfulness=None) -> dict:
+    """``faithfulness``: model path -> :meth:`voice_desk.model.faithfulness.Curves.to_record` of the
+    map exported, for the maps whose faithfulness was measured."""
     from voice_desk.analysis.results_export import ModelResult, results_record as record
 
     if recording is None or not assessment.explanations:
@@ -35,16 +37,19 @@ def results_record(recording, alignment, assessment: Assessment, measures=None) 
                  agreement_case=assessment.agreement_case())
     if measures is not None:      # Praat's voice measures of the session's takes, with ranges and reasons
         out["voice_measures"] = measures.to_dict()
+    if faithfulness:              # how faithful each checked map is: deletion and insertion curves
+        out["faithfulness"] = [{"model_id": path, **faithfulness[path]} for path in assessment.entries
+                               if path in faithfulness and path in assessment.explanations]
     return out
 
 
 def export_results(recording, alignment, assessment: Assessment, json_path: str | Path,
-                   measures=None) -> tuple[Path, Path]:
+                   measures=None, faithfulness=None) -> tuple[Path, Path]:
     """Write ``NAME.json`` and ``NAME.csv`` beside it (and ``NAME-measures.csv`` when there are
     voice measures); returns the first two paths."""
     from voice_desk.analysis.results_export import write_csv, write_json
 
-    record = results_record(recording, alignment, assessment, measures)
+    record = results_record(recording, alignment, assessment, measures, faithfulness)
     json_path = Path(json_path)
     if json_path.suffix.lower() != ".json":
         json_path = json_path.with_suffix(".json")

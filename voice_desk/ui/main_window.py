@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QVBoxLayout, QWidget
 from voice_desk.ui import settings as stored
 from voice_desk.ui.actions import make_action
 from voice_desk.ui.controllers.export import ExportController
+from voice_desk.ui.controllers.faithfulness import FaithfulnessController
 from voice_desk.ui.controllers.measures import MeasuresController
 from voice_desk.ui.controllers.models import PRELOAD_DELAY_MS, ModelsController
 from voice_desk.ui.controllers.navigation import NavigationController
@@ -58,6 +59,7 @@ class MainWindow(QMainWindow):
         self.playback = PlaybackController(self, player)
         self.tiers = TiersController(self, TierView(self.view_range))
         self.models = ModelsController(self, extra_models or [])
+        self.faithfulness = FaithfulnessController(self, self.models)
         self.relevance = RelevanceController(self, self.spectrogram_view)
         self.measures = MeasuresController(self)
         self.patients = PatientsController(self)
@@ -145,9 +147,14 @@ class MainWindow(QMainWindow):
         tools.addSeparator()
         for action in self.navigation.actions()[:3]:
             tools.addAction(action)
-        tools.addSeparator()
-        self.relevance.toolbar_items(tools)
         self.toolbar = tools
+        # the map's controls (method, class, rendering, opacity, model) on a row of their own: beside
+        # the others they would not fit a 1280-pixel window and long model names would be cut
+        self.addToolBarBreak()
+        relevance_tools = self.addToolBar("Relevance map")
+        relevance_tools.setObjectName("relevance_toolbar")
+        self.relevance.toolbar_items(relevance_tools)
+        self.relevance_toolbar = relevance_tools
 
     # ------------------------------------------------------------------ layout persistence
     def _restore_layout(self) -> None:
@@ -192,11 +199,13 @@ class MainWindow(QMainWindow):
     def cancel_recording_work(self) -> None:
         """Another recording is on its way: model runs and alignments for this one stop."""
         self.models.tasks.cancel_all("explain")
+        self.faithfulness.cancel()
         self.tiers.cancel()
 
     def cancel_jobs(self) -> None:
         """Models → Cancel running work (and the Verdict panel's Cancel)."""
         self.models.cancel()
+        self.faithfulness.cancel()
         self.tiers.cancel()
         self.study.cancel()
 

@@ -7,6 +7,11 @@ combo box). What the state means is the Qt-free session layer's: the opened reco
 (:class:`voice_desk.session.tiers.TierResult`) and the models' results
 (:class:`voice_desk.session.assessment.Assessment`).
 
+The relevance method and the class a class-specific map is for (``relevance_method``,
+``target_class``; None: each model's predicted class) say which maps the models make; the
+faithfulness records (:meth:`voice_desk.model.faithfulness.Curves.to_record`) measured for the
+maps shown are kept per (model path, method, target class) and go with the maps they measured.
+
 ``file_token`` counts the recordings opened: work started for one recording carries its token,
 and a result that comes back for an earlier token is dropped (``dropped_results`` counts them).
 """
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
+from voice_desk.model.relevance_methods import METHODS, ROLLOUT
 from voice_desk.session.assessment import Assessment, known_label
 from voice_desk.session.opening import OpenedRecording
 from voice_desk.session.tiers import TierResult
@@ -28,6 +34,8 @@ class WindowSession(QObject):
     results_changed = Signal()       # a model's result or failure came or went
     true_label_changed = Signal()
     measures_changed = Signal()      # Praat's voice measures of the recording came
+    relevance_method_changed = Signal()   # another relevance method or target class was chosen
+    faithfulness_changed = Signal()  # a map's faithfulness was measured, or the measures went
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -37,6 +45,9 @@ class WindowSession(QObject):
         self.true_label_source: str | None = None
         self.assessment = Assessment()
         self.measures = None             # voice_desk.measures.result.SessionMeasures of the recording
+        self.relevance_method = ROLLOUT
+        self.target_class: str | None = None
+        self.faithfulness: dict[tuple[str, str, str | None], dict] = {}
         self.file_token = 0
         self.dropped_results = 0
 
@@ -69,6 +80,16 @@ class WindowSession(QObject):
     def failures(self) -> dict:
         return self.assessment.failures
 
+    @property
+    def map_choice(self) -> tuple[str, str | None]:
+        """(method, class) the models' maps are made with: rollout has no class."""
+        return self.relevance_method, self.target_class if self.relevance_method != ROLLOUT else None
+
+    def faithfulness_of(self, path: str) -> dict | None:
+        """The faithfulness record of ``path``'s map shown now, if it was measured."""
+        explanation = self.explanations.get(path)
+        return self.faithfulness.get(map_key(path, explanation)) if explanation is not None else None
+
     def is_current(self, token: int) -> bool:
         """Whether work started with ``token`` is for the recording shown now (counts the drops)."""
         if token == self.file_token:
@@ -88,12 +109,14 @@ class WindowSession(QObject):
         self.opened, self.spectrogram, self.tiers = opened, opened.spectrogram, opened.tiers
         self.assessment.explanations, self.assessment.failures = {}, {}
         self.measures = None
+        self.faithfulness = {}
         self.assessment.true_label = opened.true_label
         self.true_label_source = opened.true_label_source
         self.recording_changed.emit()
         self.tiers_changed.emit()
         self.results_changed.emit()
         self.true_label_changed.emit()
+        self.faithfulness_changed.emit()
 
     def set_spectrogram(self, spectrogram) -> None:
         self.spectrogram = spectrogram
@@ -126,14 +149,48 @@ class WindowSession(QObject):
     def add_result(self, path: str, explanation) -> None:
         self.assessment.failures.pop(path, None)
         self.assessment.explanations[path] = explanation
+        self._forget_faithfulness(path)
         self.results_changed.emit()
 
     def add_failure(self, path: str, why: str) -> None:
         """``path`` could not run on this recording; an earlier result of it is not this run's."""
         self.assessment.explanations.pop(path, None)
         self.assessment.failures[path] = why
+        self._forget_faithfulness(path)
         self.results_changed.emit()
+
+    def set_relevance_method(self, method: str, target_class: str | None = None) -> None:
+        """The maps to make from now on: ``method`` (one of :data:`METHODS`) for ``target_class``
+        (None: each model's predicted class; kept, but unused, while the method is rollout)."""
+        method = method if method in METHODS else ROLLOUT
+        target_class = target_class or None
+        if (method, target_class) == (self.relevance_method, self.target_class):
+            return
+        self.relevance_method, self.target_class = method, target_class
+        self.relevance_method_changed.emit()
+
+    def add_faithfulness(self, path: str, record: dict) -> None:
+        """How faithful ``path``'s map shown now is (a record from the model process)."""
+        explanation = self.explanations.get(path)
+        if explanation is None:
+            return
+        self.faithfulness[map_key(path, explanation)] = record
+        self.faithfulness_changed.emit()
+
+    def _forget_faithfulness(self, path: str) -> None:
+        """A new map (or none) for ``path``: what was measured on the earlier one does not hold for it."""
+        stale = [key for key in self.faithfulness if key[0] == path]
+        for key in stale:
+            del self.faithfulness[key]
+        if stale:
+            self.faithfulness_changed.emit()
 
     def forget_failures(self, paths) -> None:
         for path in paths:
             self.assessment.failures.pop(path, None)
+
+
+def map_key(path: str, explanation) -> tuple[str, str, str | None]:
+    """(model path, method, target class) of a map, from what the map says it is."""
+    settings = explanation.settings or {}
+    return path, str(settings.get("method", ROLLOUT)), settings.get("target_class")

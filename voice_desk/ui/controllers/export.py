@@ -64,6 +64,7 @@ class ExportController(QObject):
 
     def export_results(self, json_path: str) -> tuple[Path, Path]:
         s = self.session
-        out_json, out_csv = export_results(s.recording, s.alignment, s.assessment, json_path, s.measures)
+        measured = {path: s.faithfulness_of(path) for path in s.explanations if s.faithfulness_of(path) is not None}
+        out_json, out_csv = export_results(s.recording, s.alignment, s.assessment, json_path, s.measures, measured)
         self.window.status(f"Results saved: {out_json} and {out_csv.name}", 8000)
         return out_json, out_csv

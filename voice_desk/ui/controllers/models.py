@@ -66,6 +66,9 @@ class ModelsController(QObject):
         s.recording_changed.connect(self._recording_changed)
         s.results_changed.connect(self.show_verdicts)
         s.true_label_changed.connect(self._true_label_changed)
+        s.relevance_method_changed.connect(self._method_changed)
+        s.faithfulness_changed.connect(self.show_verdicts)
+        self.ran_with: tuple[str, str | None] | None = None    # the map choice of the last run
         self.refresh(extra_models or [])
 
     def actions(self) -> list:
@@ -234,8 +237,10 @@ class ModelsController(QObject):
         self.tasks.cancel_all("explain")
         self.session.forget_failures(paths)
         self.panel.set_busy(True, "Starting…")
-        process = self.process
-        self.tasks.submit("explain", lambda state: process.explain(recording, paths, state), self.session.file_token,
+        process, (method, target) = self.process, self.session.map_choice
+        self.ran_with = (method, target)
+        self.tasks.submit("explain", lambda state: process.explain(recording, paths, state, method, target),
+                          self.session.file_token,
                           on_progress=self._progress, on_status=self._status, on_partial=self.take_partial,
                           on_failure=self._failed, on_cancel=self._cancelled,
                           on_success=lambda task, ran: self._done(task, ran, paths))
@@ -253,6 +258,13 @@ class ModelsController(QObject):
         self.tasks.cancel_all("explain")
         self.download_tasks.cancel_all()
         self.panel.set_progress(self.panel.progress.value() / 1000, "Cancelling…")
+
+    def _method_changed(self) -> None:
+        """Another method or class makes other maps: the models that ran on this recording run again."""
+        s, running = self.session, any(task.name == "explain" for task in self.tasks.running)
+        ran = s.recording is not None and (s.explanations or s.failures or running)
+        if ran and s.map_choice != self.ran_with and self.panel.chosen():
+            self.run()
 
     def _recording_changed(self) -> None:
         self.tasks.cancel_all("explain")
@@ -306,5 +318,6 @@ class ModelsController(QObject):
         message = ""
         if self.session.recording is not None and not rows and not failures and self.session.model_entries:
             message = "No result yet: tick the models to run and press “Assess & explain”."
+        measured = {path for path in self.session.explanations if self.session.faithfulness_of(path) is not None}
         self.panel.show_results(rows, assessment.agreement_case(), message, true_label=assessment.true_label,
-                                case_note=assessment.case_note(), failures=failures)
+                                case_note=assessment.case_note(), failures=failures, measured=measured)

@@ -1,6 +1,7 @@
-"""Where the model looked: the relevance overlay on the spectrogram, its rendering (the study's
-colours or a heat map, drawn by :mod:`voice_desk.model.relevance_image`, the same as
-``voice-desk explain --png``), its opacity and model, each model's map side by side, and the
+"""Where the model looked: the relevance overlay on the spectrogram, its method (attention rollout or
+the gradient-weighted rollout for a class, :mod:`voice_desk.ui.controllers.relevance_method`), its
+rendering (the study's colours or a heat map, drawn by :mod:`voice_desk.model.relevance_image`, the
+same as ``voice-desk explain --png``), its opacity and model, each model's map side by side, and the
 per-phone relevance chart."""
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QComboBox, QDockWidget, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
 from voice_desk.model.relevance_image import relevance_rgba
+from voice_desk.model.relevance_methods import ROLLOUT, caption
 from voice_desk.session.export import phone_rows
 from voice_desk.ui import settings as stored
 from voice_desk.ui.actions import make_action
+from voice_desk.ui.controllers.relevance_method import RelevanceMethodChoice
 from voice_desk.session.tiers import doubt
 from voice_desk.ui.widgets.phone_chart import MEASURES, PhoneChart
 from voice_desk.ui.widgets.relevance_legend import RelevanceLegend
@@ -70,6 +73,7 @@ class RelevanceController(QObject):
             self.rendering_box.addItem(short, key)
         self.rendering_box.setToolTip("Relevance rendering")
         self.rendering_box.currentIndexChanged.connect(lambda i: self.set_rendering(self.rendering_box.itemData(i)))
+        self.method_choice = RelevanceMethodChoice(window)
         self.legend = RelevanceLegend()
         self.opacity_slider = QSlider(Qt.Orientation.Horizontal)
         self.opacity_slider.setRange(0, 100)
@@ -117,6 +121,8 @@ class RelevanceController(QObject):
     def toolbar_items(self, tools) -> None:
         """The overlay's controls, in the window's toolbar."""
         tools.addAction(self.overlay_action)
+        tools.addWidget(self.method_choice.method_box)
+        tools.addWidget(self.method_choice.class_box)
         tools.addWidget(self.rendering_box)
         tools.addWidget(self.legend)
         tools.addWidget(QLabel(" Opacity "))
@@ -127,6 +133,7 @@ class RelevanceController(QObject):
 
     def build_menu(self, view_menu) -> None:
         view_menu.addAction(self.overlay_action)
+        self.method_choice.build_menu(view_menu)
         rendering_menu = view_menu.addMenu("Relevance rendering")
         for action in self.rendering_actions.values():
             rendering_menu.addAction(action)
@@ -154,6 +161,7 @@ class RelevanceController(QObject):
         self.set_frequency_axis(axis if axis in self.axis_actions else "linear")
         scale = str(s.value("overlay/scale", "recording"))
         self.set_scale(scale if scale in self.scale_actions else "recording")
+        self.method_choice.restore_settings()
 
     def save_settings(self) -> None:
         s = stored.app_settings()
@@ -162,6 +170,7 @@ class RelevanceController(QObject):
         s.setValue("overlay/shown", "true" if self.overlay_action.isChecked() else "false")
         s.setValue("view/frequency_axis", self.frequency_axis)
         s.setValue("overlay/scale", self.scale)
+        self.method_choice.save_settings()
 
     # ------------------------------------------------------------------ rendering
     @property
@@ -254,12 +263,14 @@ class RelevanceController(QObject):
         self.view.show_overlay(self.overlay_action.isChecked() and not self.side_by_side_action.isChecked())
 
     def _caption(self, explanation, name: str | None = None) -> str:
-        """'Relevance of <model> · P(pathological) 0.49' (the colour key follows it) on the spectrogram."""
-        prediction = explanation.prediction
+        """'Relevance of <model> · Gradient-weighted rollout for healthy · P(pathological) 0.49' (the
+        colour key follows it) on the spectrogram: the map says itself which method made it."""
+        prediction, settings = explanation.prediction, explanation.settings or {}
         verdict = ""
         if prediction.gives_verdict and prediction.pathology_probability is not None:
             verdict = f" · P(pathological) {prediction.pathology_probability:.2f}"
-        return f"Relevance of {name or self.model_box.currentText()}{verdict} ·"
+        method = caption(settings.get("method", ROLLOUT), settings.get("target_class"))
+        return f"Relevance of {name or self.model_box.currentText()} · {method}{verdict} ·"
 
     def _rgba(self, explanation, view: SpectrogramView):
         return relevance_rgba(explanation.log_mel_power, explanation.frame_relevance, self.rendering,

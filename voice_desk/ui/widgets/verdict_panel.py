@@ -10,12 +10,14 @@ from pathlib import Path
 
 import html
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
-                               QProgressBar, QPushButton, QTextBrowser, QVBoxLayout, QWidget)
+                               QProgressBar, QPushButton, QScrollArea, QSplitter, QTextBrowser, QVBoxLayout,
+                               QWidget)
 
 from voice_desk.analysis.agreement import describe_case
 from voice_desk.model.catalog import ModelEntry
+from voice_desk.ui.widgets.faithfulness_plot import FaithfulnessPlot
 
 NOTICE = ("Research use only. Voice Desk is not a medical device and this is not a diagnosis: "
           "a clinician judges the voice.")
@@ -27,6 +29,9 @@ NO_MODEL = ("<b>No model is installed yet.</b> The window shows, plays and annot
             "recordings. <i>Models → Download the AudioSet base model…</i> (online, once) gives relevance "
             "maps but no verdict.")
 TRUE_LABELS = ("unknown", "healthy", "pathological")
+CHECK_LINK = "Check the map…"
+CHECK_TIP = ("How faithful is this map? Removes the patches it ranks highest, then restores them, and follows "
+             "the model's probability against random orders (a few minutes on a full-size model).")
 
 
 class _KeepSpace(QObject):
@@ -67,6 +72,7 @@ class VerdictPanel(QWidget):
     import_requested = Signal()
     choice_changed = Signal()
     true_label_changed = Signal(str)
+    check_requested = Signal(str)       # a model's path: measure how faithful its map is
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -113,7 +119,21 @@ class VerdictPanel(QWidget):
         layout.addLayout(truth)
         self.results = QTextBrowser()
         self.results.setOpenExternalLinks(False)
-        layout.addWidget(self.results, 1)
+        self.results.setOpenLinks(False)
+        self.results.anchorClicked.connect(self._link_clicked)
+        self.results.setMinimumHeight(90)
+        self.row_paths: list[str] = []            # the models of the result rows, for their links
+        self.faithfulness = QScrollArea()         # each checked map's curves, under the verdicts
+        self.faithfulness.setWidgetResizable(True)
+        self.faithfulness.setMinimumHeight(120)
+        self.faithfulness.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.faithfulness_plots: list[FaithfulnessPlot] = []
+        self.faithfulness.hide()
+        self.results_split = QSplitter(Qt.Orientation.Vertical)   # the user shares the height out
+        self.results_split.setChildrenCollapsible(False)
+        self.results_split.addWidget(self.results)
+        self.results_split.addWidget(self.faithfulness)
+        layout.addWidget(self.results_split, 1)
         self.notice = QLabel(NOTICE)
         self.notice.setWordWrap(True)
         self.notice.setStyleSheet("color: #7a4b00; background: #fff4d6; padding: 4px; border-radius: 3px;")
@@ -186,14 +206,16 @@ class VerdictPanel(QWidget):
     # --- results ---------------------------------------------------------------------------
     def show_results(self, rows: list[tuple[ModelEntry, object]], case: str | None, message: str = "",
                      true_label: str | None = None, case_note: str = "",
-                     failures: list[tuple[ModelEntry, str]] = ()) -> None:
+                     failures: list[tuple[ModelEntry, str]] = (), measured: set[str] = frozenset()) -> None:
         """``rows``: (model, Prediction) pairs; ``case``: 'O'/'X'/'A'/'B' or None; with the
         ``true_label`` known, each verdict says whether it matches it; ``failures``: (model,
-        plain message) for models that could not run on this recording."""
+        plain message) for models that could not run on this recording; ``measured``: the models
+        whose map's faithfulness is shown below (the others get a link to check it)."""
         parts = []
         if message:
             parts.append(f"<p>{html.escape(message)}</p>")
-        for entry, prediction in rows:
+        self.row_paths = [entry.path for entry, _ in rows]
+        for row, (entry, prediction) in enumerate(rows):
             parts.append(f"<p><b>{html.escape(entry.name)}</b><br>")
             if prediction.gives_verdict and prediction.pathology_probability is not None:
                 parts.append(verdict_html(prediction, true_label))
@@ -205,6 +227,10 @@ class VerdictPanel(QWidget):
             parts.append(f"<span style='color:#555'>{html.escape(entry.summary)}</span>")
             for warning in prediction.warnings:
                 parts.append(f"<br><span style='color:#8a5a00'>⚠ {html.escape(warning)}</span>")
+            if entry.path in measured:
+                parts.append("<br><span style='color:#555'>Map checked: its curves are below.</span>")
+            else:
+                parts.append(f"<br><a href='check:{row}' title='{html.escape(CHECK_TIP)}'>{CHECK_LINK}</a>")
             parts.append("</p>")
         for entry, text in failures:
             parts.append(f"<p><b>{html.escape(entry.name)}</b><br><span style='color:#a01010'>Could not run: "
@@ -218,3 +244,38 @@ class VerdictPanel(QWidget):
 
     def results_text(self) -> str:
         return self.results.toPlainText()
+
+    def _link_clicked(self, url) -> None:
+        kind, _, row = url.toString().partition(":")
+        if kind == "check" and row.isdigit() and int(row) < len(self.row_paths):
+            self.check_requested.emit(self.row_paths[int(row)])
+
+    def request_check(self, path: str) -> None:
+        """As if the user clicked ``path``'s “Check the map…” link."""
+        self.check_requested.emit(path)
+
+    # --- faithfulness ----------------------------------------------------------------------
+    def show_faithfulness(self, items: list[tuple[str, object]]) -> None:
+        """``items``: (model name, :class:`voice_desk.model.faithfulness.Curves`) of the maps checked."""
+        while len(self.faithfulness_plots) > len(items):
+            self.faithfulness_plots.pop().deleteLater()
+        if not self.faithfulness_plots and items:
+            box = QWidget()
+            column = QVBoxLayout(box)
+            column.setContentsMargins(2, 0, 2, 0)
+            column.addStretch(1)
+            self.faithfulness.setWidget(box)
+        appeared, new = items and not self.faithfulness.isVisibleTo(self), None
+        for index, (name, curves) in enumerate(items):
+            if index == len(self.faithfulness_plots):
+                new = FaithfulnessPlot()
+                column = self.faithfulness.widget().layout()
+                column.insertWidget(column.count() - 1, new)
+                self.faithfulness_plots.append(new)
+            self.faithfulness_plots[index].set_curves(name, curves)
+        if new is not None:            # the new map's reading in sight, once laid out
+            QTimer.singleShot(0, new, lambda: self.faithfulness.ensureWidgetVisible(new.reading))
+        self.faithfulness.setVisible(bool(items))
+        if appeared:                   # the curves get most of the height; the verdicts stay readable
+            total = sum(self.results_split.sizes())
+            self.results_split.setSizes([max(130, total // 3), total - max(130, total // 3)])
