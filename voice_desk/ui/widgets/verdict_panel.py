@@ -273,8 +273,9 @@ class VerdictPanel(QWidget):
                 column.insertWidget(column.count() - 1, new)
                 self.faithfulness_plots.append(new)
             self.faithfulness_plots[index].set_curves(name, curves)
-        if new is not None:            # the new map's reading in sight, once laid out
-            QTimer.singleShot(0, new, lambda: self.faithfulness.ensureWidgetVisible(new.reading))
+        if new is not None:            # the new map's title at the top, then as much of its plot and reading as fit
+            QTimer.singleShot(0, new, lambda: (self.faithfulness.ensureWidgetVisible(new.reading),
+                                               self.faithfulness.ensureWidgetVisible(new.title)))
         self.faithfulness.setVisible(bool(items))
         if appeared:                   # the curves get most of the height; the verdicts stay readable
             total = sum(self.results_split.sizes())
