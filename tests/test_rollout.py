@@ -146,3 +146,63 @@ def test_every_streamed_factor_is_row_stochastic(engine, recording):
         row = torch.bmm(row, factor)
     assert float(row.sum()) == pytest.approx(1.0, abs=1e-6)
     torch.testing.assert_close(row[:, 0, 2:], rec.relevance())
+
+
+@pytest.mark.parametrize("fusion", ["mean", "max", "min"])
+@pytest.mark.parametrize("masked", [False, True])
+def test_head_fused_attention_equals_eager_arithmetic(fusion, masked):
+    """The per-head kernel gives HF eager's output and fused weights, on a batch, with and without a mask."""
+    from voice_desk.model.rollout import fuse_heads, fusing_heads, head_fused_attention
+
+    g = torch.Generator().manual_seed(3)
+    batch, heads, n, d = 2, 3, 9, 4
+    query, key, value = (torch.randn(batch, heads, n, d, generator=g) for _ in range(3))
+    mask = torch.randn(batch, 1, n, n, generator=g) if masked else None
+    scores = query @ key.transpose(2, 3) * 0.5 + (mask if masked else 0)
+    weights = torch.softmax(scores, dim=-1)
+    expected_out = (weights @ value).transpose(1, 2)
+
+    class Module:
+        training = False
+
+    with fusing_heads(fusion):
+        out, fused = head_fused_attention(Module(), query, key, value, mask, scaling=0.5)
+    torch.testing.assert_close(out, expected_out, atol=1e-6, rtol=0)
+    torch.testing.assert_close(fused[:, 0], fuse_heads(weights, fusion), atol=1e-6, rtol=0)
+
+
+@pytest.mark.parametrize("fusion, discard", [("mean", 0.0), ("max", 0.0), ("min", 0.0), ("mean", 0.3)])
+def test_vector_pass_equals_the_formed_factors(fusion, discard):
+    """rolled_out_relevance pulls the pooled row back through 0.5*A + 0.5*I without forming it."""
+    from voice_desk.model.rollout import fuse_heads, rolled_out_relevance
+
+    attentions = [random_attention(batch=2, n=8, seed=s) for s in range(4)]
+    fused = [discard_lowest(fuse_heads(a, fusion), discard) for a in attentions]
+    row_stochastic = fusion == "mean" and discard == 0
+    torch.testing.assert_close(rolled_out_relevance(fused, row_stochastic), naive_rollout(attentions, fusion, discard),
+                               atol=1e-7, rtol=0)
+    torch.testing.assert_close(rolled_out_relevance(fused, False), pooled_relevance([add_residual(f) for f in fused]),
+                               atol=1e-7, rtol=0)
+
+
+def test_recorder_on_a_batch_matches_naive_reference(engine, recording):
+    """The batched path (several clips in one forward pass) streams each clip's rollout."""
+    from voice_desk.model.rollout import register_rollout_attention
+
+    one = torch.from_numpy(engine.explain(recording).log_mel[None])
+    values = torch.cat([one, one.flip(1)])
+    with torch.no_grad(), engine.loaded.attention(register_rollout_attention()), \
+            RolloutRecorder(engine.loaded.model) as rec:
+        engine.loaded.model(input_values=values)
+    with torch.no_grad(), engine.loaded.attention("eager"):
+        out = engine.loaded.model(input_values=values, output_attentions=True)
+    assert (rec.relevance() - naive_rollout(out.attentions)).abs().max() <= 1e-6
+
+
+def test_without_the_in_place_softmax_the_numbers_are_the_same(engine, recording, monkeypatch):
+    """The fast kernel's in-place softmax is a private torch op; without it every head allocates."""
+    from voice_desk.model import rollout
+
+    fast = engine.explain(recording).patch_relevance
+    monkeypatch.setattr(rollout, "_SOFTMAX_INTO", None)
+    np.testing.assert_array_equal(engine.explain(recording).patch_relevance, fast)

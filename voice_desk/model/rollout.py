@@ -7,15 +7,24 @@ row of the pooled output (the mean of the CLS and distillation rows) at column j
 
 Instead of asking the model for every layer's attention (``output_attentions=True`` keeps
 all of them, heads and all, until the forward ends), a hook on each attention module takes
-the head-fused (tokens x tokens) matrix as soon as that layer has run. The pooled row is
-then pulled back through the layers by vector-matrix products.
+the head-fused (tokens x tokens) matrix A as soon as that layer has run and keeps it (5.9 MB
+a layer at full size). After the forward pass the pooled row r is pulled back through the
+layers as r <- 0.5 rA + 0.5 r: the factors 0.5*A + 0.5*I are never formed, and with mean
+fusion and nothing discarded their rows already sum to one, so there is no renormalising
+pass (max/min fusion and discarding divide r by the row sums first).
 
 The attention itself runs as :func:`head_fused_attention`, registered with transformers
-as the ``voice_desk_rollout`` implementation: eager attention's exact arithmetic, done in
-blocks of query rows so each block's (heads x rows x tokens) weights are fused over heads
-while still in cache. HF's eager attention instead writes and re-reads the full
-(heads x tokens x tokens) tensor several times, which made explanations 1.7x slower than a
-prediction; see BENCHMARKS.md.
+as the ``voice_desk_rollout`` implementation: eager attention's arithmetic, one head at a
+time over all query rows, reusing one (tokens x tokens) buffer for scores and weights (the
+softmax runs in place; the first head's weights are made in the fused matrix itself) and
+adding each head into the fused matrix. An explanation needs these probabilities of every
+layer once, so the floor is a prediction plus ~10 % (the scores are ~10 % of a layer's FLOPs).
+Measured on one full-size layer (1214 tokens, 12 heads, 2 CPU threads, quiet minima):
+sdpa ~35 ms, this kernel ~40-46 ms, the earlier kernel (blocks of 64 query rows, heads
+fused in cache) 52-70 ms, HF eager ~125 ms. Whole-row matrix products per head run at
+MKL's large-GEMM rate where the small batched ones of the blocks did not, the 5.9 MB buffer
+stays in the L3 cache, and a layer is 48 parallel operations instead of ~95, which matters
+most when other processes share the cores. See BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -33,10 +42,11 @@ SPECIAL_TOKENS = 2
 HEAD_FUSIONS = ("mean", "max", "min")
 #: Name under which :func:`head_fused_attention` is registered with transformers.
 ROLLOUT_ATTENTION = "voice_desk_rollout"
-#: Query rows per block: (12 heads x 64 rows x 1214 tokens) floats = 3.7 MB, cache-sized.
-BLOCK_ROWS = 64
 
 _head_fusion = contextvars.ContextVar("voice_desk_head_fusion", default="mean")
+#: torch's softmax with an ``out=`` buffer (a private op, present in the pinned torch); without it
+#: every head allocates its weights, which is slower but gives the same numbers.
+_SOFTMAX_INTO = getattr(torch, "_softmax", None)
 
 
 class Cancelled(TaskCancelled):
@@ -61,24 +71,51 @@ def head_fused_attention(module, query: torch.Tensor, key: torch.Tensor, value: 
 
     Returns ``(output (batch, n, heads, head_dim), fused weights (batch, 1, n, n))``; the
     fusion (mean/max/min) is the one set by :func:`fusing_heads`. Inference only.
+
+    One head of one clip at a time, all query rows at once: two plain matrix products and a
+    softmax over a (tokens x tokens) matrix reused from head to head (5.9 MB at full size),
+    folded into the fused matrix right after its head's output is taken.
     """
     if dropout and module.training:
         raise RuntimeError("the rollout attention is for inference; train with sdpa")
     scaling = query.size(-1) ** -0.5 if scaling is None else scaling
     batch, heads, n, _ = query.shape
+    kn = key.shape[2]
     fusion = _head_fusion.get()
-    key_t = key.transpose(2, 3) * scaling
-    output = torch.empty_like(query)
-    fused = torch.empty(batch, 1, n, key.shape[2], dtype=torch.float32, device=query.device)
-    for start in range(0, n, BLOCK_ROWS):
-        stop = min(start + BLOCK_ROWS, n)
-        scores = torch.matmul(query[:, :, start:stop], key_t)
-        if attention_mask is not None:
-            scores = scores + attention_mask[:, :, start:stop]
-        weights = torch.softmax(scores, dim=-1, dtype=torch.float32).to(query.dtype)
-        output[:, :, start:stop] = torch.matmul(weights, value)
-        fused[:, 0, start:stop] = fuse_heads(weights, fusion)
-    return output.transpose(1, 2).contiguous(), fused
+    query = query * scaling
+    mask = None if attention_mask is None else attention_mask.expand(batch, heads, n, kn)
+    output = torch.empty(batch, n, heads, value.shape[-1], dtype=query.dtype, device=query.device)
+    fused = torch.empty(batch, 1, n, kn, dtype=torch.float32, device=query.device)
+    # float32 on the CPU, no mask: scores and weights share one buffer (softmax's row kernel reads each
+    # element before writing it), and the first head's weights are made in the fused matrix itself.
+    in_place = (query.dtype == torch.float32 and mask is None and query.device.type == "cpu"
+                and _SOFTMAX_INTO is not None)
+    scores = torch.empty(n, kn, dtype=query.dtype, device=query.device) if in_place else None
+    for b in range(batch):
+        into = fused[b, 0]
+        for h in range(heads):
+            if in_place:
+                buffer = into if h == 0 else scores
+                torch.mm(query[b, h], key[b, h].T, out=buffer)
+                weights = _SOFTMAX_INTO(buffer, -1, False, out=buffer)
+            else:
+                logits = torch.mm(query[b, h], key[b, h].T)
+                weights = torch.softmax(logits if mask is None else logits + mask[b, h], -1, dtype=torch.float32)
+            torch.mm(weights.to(query.dtype), value[b, h], out=output[b, :, h])
+            if h == 0:
+                if not in_place:
+                    into.copy_(weights)
+            elif fusion == "mean":
+                into.add_(weights)
+            elif fusion == "max":
+                torch.maximum(into, weights, out=into)
+            elif fusion == "min":
+                torch.minimum(into, weights, out=into)
+            else:
+                raise ValueError(f"head fusion must be one of {HEAD_FUSIONS}, not {fusion!r}")
+    if fusion == "mean":
+        fused.div_(heads)
+    return output, fused
 
 
 @contextmanager
@@ -143,6 +180,22 @@ def pooled_relevance(factors: list[torch.Tensor], special: int = SPECIAL_TOKENS)
     return row[:, 0, special:]
 
 
+def rolled_out_relevance(fused: list[torch.Tensor], row_stochastic: bool,
+                         special: int = SPECIAL_TOKENS) -> torch.Tensor:
+    """:func:`pooled_relevance` of the factors ``add_residual(A)`` of head-fused (batch, n, n)
+    attentions ``A``, without forming them: the pooled row r is pulled back as
+    r <- (r / d)(0.5 A + 0.5 I) with d the rows' sums of 0.5 A + 0.5 I, which are all 1 when
+    the rows of A sum to 1 (``row_stochastic``: mean fusion, nothing discarded)."""
+    batch, n, _ = fused[0].shape
+    row = torch.zeros(batch, 1, n, dtype=fused[0].dtype, device=fused[0].device)
+    row[:, 0, :special] = 1.0 / special
+    for a in reversed(fused):
+        if not row_stochastic:
+            row = row / (0.5 * a.sum(dim=-1) + 0.5).unsqueeze(1)
+        row = torch.baddbmm(row, row, a, beta=0.5, alpha=0.5)
+    return row[:, 0, special:]
+
+
 def naive_rollout(attentions, head_fusion: str = "mean", discard_ratio: float = 0.0,
                   special: int = SPECIAL_TOKENS) -> torch.Tensor:
     """Reference implementation: multiply the full matrices. For tests and benchmarks."""
@@ -172,7 +225,8 @@ class RolloutRecorder:
         self.discard_ratio = discard_ratio
         self.progress = progress
         self.cancelled = cancelled
-        self.factors: list[torch.Tensor] = []
+        #: Per layer in forward order, the head-fused (batch, n, n) attention after discarding.
+        self.fused: list[torch.Tensor] = []
         self._handles = []
 
     def _hook(self, module, inputs, output):
@@ -180,14 +234,17 @@ class RolloutRecorder:
         if weights is None or (isinstance(weights, tuple) and not weights):
             raise RuntimeError("attention weights are not available: run the model with the "
                                f"'{ROLLOUT_ATTENTION}' or 'eager' attention, not sdpa")
-        self.factors.append(layer_matrix(weights.detach(), self.head_fusion, self.discard_ratio))
+        weights = weights.detach().float()
+        # voice_desk_rollout already fused the heads (batch, 1, n, n): no copy; eager gives them all
+        fused = weights[:, 0] if weights.shape[1] == 1 else fuse_heads(weights, self.head_fusion)
+        self.fused.append(discard_lowest(fused, self.discard_ratio))
         if self.progress is not None:
-            self.progress(len(self.factors) / len(self.layers))
+            self.progress(len(self.fused) / len(self.layers))
         if self.cancelled is not None and self.cancelled():
             raise Cancelled()
 
     def __enter__(self) -> "RolloutRecorder":
-        self.factors = []
+        self.fused = []
         self._fusion_token = _head_fusion.set(self.head_fusion)
         self._handles = [layer.register_forward_hook(self._hook) for layer in self.layers]
         return self
@@ -198,10 +255,16 @@ class RolloutRecorder:
         self._handles = []
         _head_fusion.reset(self._fusion_token)
 
+    @property
+    def factors(self) -> list[torch.Tensor]:
+        """The rollout factors 0.5*A + 0.5*I, rows renormalised (formed on demand, for inspection)."""
+        return [add_residual(a) for a in self.fused]
+
     def relevance(self) -> torch.Tensor:
-        if len(self.factors) != len(self.layers):
-            raise RuntimeError(f"collected {len(self.factors)} of {len(self.layers)} layers")
-        return pooled_relevance(self.factors)
+        if len(self.fused) != len(self.layers):
+            raise RuntimeError(f"collected {len(self.fused)} of {len(self.layers)} layers")
+        row_stochastic = self.head_fusion == "mean" and self.discard_ratio <= 0
+        return rolled_out_relevance(self.fused, row_stochastic)
 
 
 def _encoder_layers(model):
