@@ -18,7 +18,7 @@ from voice_desk.model.bundle import LoadedModel
 from voice_desk.model.features import FRAME_SHIFT_S, PatchGrid, denormalise, model_inputs
 from voice_desk.model.operating_point import OperatingPoint
 from voice_desk.model.result import Explanation, Prediction
-from voice_desk.model.gradient_rollout import gradient_rollout
+from voice_desk.model.gradient_rollout import gradient_rollout, register_gradient_attention
 from voice_desk.model.relevance_methods import GRADIENT_ROLLOUT, ROLLOUT, check_method, target_index
 from voice_desk.model.rollout import RolloutRecorder, register_rollout_attention
 
@@ -167,7 +167,7 @@ class Engine:
         hook = (loaded.model.classifier.register_forward_pre_hook(lambda module, args: seen.append(args[0].detach()))
                 if representation else None)
         try:
-            with loaded.attention("eager"):
+            with loaded.attention(register_gradient_attention()):
                 values = torch.from_numpy(inp.values[None]).to(loaded.device)
                 logits, relevance, index = gradient_rollout(loaded.model, values, choose, progress, cancelled)
         finally:
@@ -177,7 +177,7 @@ class Engine:
         prediction = self._prediction(probs, recording, inp.warnings)
         settings = {"method": GRADIENT_ROLLOUT, "target_class": loaded.labels[index], "target_index": index,
                     "rule": "R <- R + mean_heads[(grad A * A)+] R (Chefer, Gur & Wolf 2021)",
-                    "attention": "eager, with gradients of the target class's logit"}
+                    "attention": "sdpa; A recomputed per head in the backward pass, grad A = grad O . V^T"}
         pooled = seen[0][0].float().cpu().numpy() if seen else None
         return self._explanation(prediction, relevance.float().cpu().numpy(), inp, settings, recording), pooled
 
