@@ -11,7 +11,7 @@ and times the modes on the same 3 s clip, each run in a fresh process (load, one
             pulled back through the stored head-fused matrices)
   naive     prediction with output_attentions=True, then rollout over all collected layers
   gradient  Engine.explain(method="gradient-rollout") (eager attention, forward + backward)
-  curve20   a 20-step deletion curve: 20 masked inputs through Engine.probabilities, batches of 8
+  curve20   a 20-step deletion curve: 20 masked inputs through Engine.probabilities, one at a time
             (one timed call per process; the map and the warm-up come first, untimed)
 
 The modes run interleaved, pair by pair: pair i runs pipeline, explain, predict (reversed in
@@ -142,8 +142,10 @@ def _gradient(ctx: Context):
 
 
 def _curve20(ctx: Context):
-    """A 20-step deletion curve of the rollout map: the 20 masked inputs built and run in batches of 8,
-    the way :func:`voice_desk.model.faithfulness.faithfulness_curves` runs every curve's inputs."""
+    """A 20-step deletion curve of the rollout map: the 20 masked inputs built and run the way
+    :func:`voice_desk.model.faithfulness.faithfulness_curves` runs every curve's inputs (one at a
+    time on a CPU; VOICE_DESK_BENCH_BATCH=8 to time batches)."""
+    batch = int(os.environ.get("VOICE_DESK_BENCH_BATCH", "1"))
     from voice_desk.model.faithfulness import _counts, masked_inputs, padding_value, patch_cells
 
     engine = ctx.engine()
@@ -155,7 +157,7 @@ def _curve20(ctx: Context):
 
     def step():
         inputs = masked_inputs(explanation.log_mel, cells, order, _counts(valid.size, 20)[1:], pad, insertion=False)
-        return engine.probabilities(inputs, batch_size=8)
+        return engine.probabilities(inputs, batch_size=batch)
     return step
 
 
@@ -167,7 +169,7 @@ MODES: dict[str, Mode] = {
     "naive": Mode(_naive, "naive: `output_attentions=True`, then rollout", every_pair=False),
     "gradient": Mode(_gradient, "gradient-weighted rollout (issue 15: sdpa forward + backward, A recomputed per head)",
                      every_pair=False),
-    "curve20": Mode(_curve20, "20-step deletion curve (issue 15: 20 masked inputs, batches of 8)", every_pair=False,
+    "curve20": Mode(_curve20, "20-step deletion curve (issue 15: 20 masked inputs, one at a time on the CPU)", every_pair=False,
                     repeats=1),
 }
 

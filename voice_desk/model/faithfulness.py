@@ -13,8 +13,9 @@ the end of a short recording), patch by patch on the grid's stride cells (each p
 cells from its start to the next patch's start, so every cell is removed exactly once). Only
 patches over audio take part; those over padding are padding already.
 
-Every masked input of every curve is gathered first and run in batches (sdpa, no gradients):
-a 20-step deletion curve costs 20 batched forward passes.
+Every masked input of every curve is gathered first and run through the model without gradients
+(sdpa), in batches on a GPU: a 20-step deletion curve costs 20 forward passes of one clip, not one
+per patch.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ from voice_desk.model.features import PatchGrid
 
 STEPS = 20
 RANDOM_ORDERS = 3
+#: Masked inputs per forward pass on a GPU. On a CPU one at a time: there a batch of 8 full-size clips
+#: took 2.13 s a clip against 1.92 s one by one (2 cores; BENCHMARKS.md), so batching only costs memory.
+BATCH_ON_ACCELERATOR = 16
 #: Below this change of P(target) over all curves, the curves say nothing about the map.
 MIN_RESPONSE = 0.05
 #: A lead over the random orders' mean area smaller than this is not counted as a lead.
@@ -197,7 +201,7 @@ def explanation_target(explanation) -> tuple[int, str]:
 
 
 def faithfulness_curves(engine, explanation, steps: int = STEPS, random_orders: int = RANDOM_ORDERS,
-                        seed: int = 0, batch_size: int = 8, target: int | None = None,
+                        seed: int = 0, batch_size: int | None = None, target: int | None = None,
                         progress: Callable[[float], None] | None = None,
                         cancelled: Callable[[], bool] | None = None) -> Curves:
     """Deletion and insertion curves of ``explanation``'s map on the model behind ``engine``.
@@ -206,6 +210,8 @@ def faithfulness_curves(engine, explanation, steps: int = STEPS, random_orders: 
     random ones; the untouched input's probability is the prediction's). The curves follow
     ``target`` (a class index) when given, else :func:`explanation_target`.
     """
+    if batch_size is None:
+        batch_size = 1 if str(engine.loaded.device) == "cpu" else BATCH_ON_ACCELERATOR
     if steps < 2:
         raise ValueError("a curve needs at least 2 steps")
     if random_orders < 1:
