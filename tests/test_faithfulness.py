@@ -75,7 +75,7 @@ def train_cue_model(extractor, seed: int):
         if step >= 80 and step % 10 == 0:
             with torch.no_grad():
                 accuracy = float((model(input_values=xv).logits.argmax(-1) == yv).float().mean())
-            if accuracy == 1.0 and float(loss) < 0.05:
+            if accuracy == 1.0 and loss.item() < 0.05:
                 break
     model.eval()
     return model, accuracy

@@ -105,7 +105,7 @@ def test_the_verdict_panel_shows_threshold_band_and_mismatch_in_neutral_colours(
     qtbot.addWidget(panel)
     prediction = Prediction(model="m", labels=["healthy", "pathological"], probabilities=np.array([0.51, 0.49]),
                             gives_verdict=True, pathology_probability=0.49, threshold=0.45, band=(0.40, 0.55))
-    entry = SimpleNamespace(name="ast_freeze", summary="")
+    entry = SimpleNamespace(name="ast_freeze", summary="", path="m")   # a catalog entry: name, summary, path
     panel.show_results([(entry, prediction)], None, true_label="healthy")
     text, markup = panel.results_text(), panel.results.toHtml()
     assert "P(pathological) = 0.49" in text and "threshold 0.45, borderline 0.40–0.55" in text
