@@ -6,7 +6,8 @@ own folder, nothing is downloaded), it goes through what a clinic does with Voic
 1. ``model``    builds a tiny AST model (random weights, from the shipped config) in the model process;
 2. ``imports``  imports, in that process, every Voice Desk module and everything they import anywhere
                 in them (what a user reaches only through a menu: training, the study, downloads);
-3. ``explain``  explains the demo recording with the model, in that process (verdict and relevance map);
+3. ``explain``  explains the demo recording with the model, in that process (verdict and relevance map),
+                then by gradient-weighted rollout with its faithfulness curves;
 4. ``align``    aligns the demo with the built-in aligner (its reference is a shipped resource);
 5. ``measures`` computes Praat's voice measures of it;
 6. ``window``   opens the window offscreen with the demo and the model, waits for the verdict and
@@ -195,7 +196,20 @@ def _step_explain(ctx: Context) -> str:
     p = explanation.prediction.pathology_probability
     if p is None or not math.isfinite(p) or explanation.frame_relevance.size == 0:
         raise StepError("the explanation has no probability or no relevance map")
-    return f"demo explained: P(pathological) {p:.2f}, map {explanation.frame_relevance.shape[0]} frames"
+    # the class-specific method and the faithfulness curves, in the same process (3 steps, 1 random order)
+    got.clear()
+    process = shared_model_process()
+    process.explain(ctx.recording, [str(ctx.model)], TaskState(partial=take), "gradient-rollout", None)
+    gradient = got.get("result")
+    if gradient is None or gradient.settings.get("method") != "gradient-rollout" or gradient.frame_relevance.size == 0:
+        raise StepError("the gradient-weighted rollout gave no map")
+    from voice_desk.model.model_jobs import faithfulness  # noqa: F401 - the child function must be in the bundle
+
+    curves = process.call("voice_desk.model.model_jobs:faithfulness", (gradient, str(ctx.model), 3, 1), TaskState())
+    if len(curves.get("deletion", [])) != 4:
+        raise StepError("the faithfulness curves did not come back")
+    return (f"demo explained: P(pathological) {p:.2f}, map {explanation.frame_relevance.shape[0]} frames; "
+            f"gradient-weighted rollout for {gradient.settings['target_class']} and its curves too")
 
 
 def _step_align(ctx: Context) -> str:
