@@ -1,5 +1,5 @@
 """The GPU paths, checked in one call (issue 17): the CUDA tests, predict / explain / embedding
-speed on the full-size AST, ast_finetuned's time at SVD's size, and `voice-desk train` under
+speed on the full-size AST, gradient-weighted rollout and a 20-step faithfulness curve (issue 15), ast_finetuned's time at SVD's size, and `voice-desk train` under
 torchrun. Writes gpu_check.json and gpu_check.md into --out after every part (a run cut short
 keeps what it measured) and stops within --timeout seconds (default 480): a part that would not
 fit in the time left is skipped with a note. Expected on one H200: about 4 minutes (an estimate:
@@ -341,6 +341,46 @@ def explain(c: Check):
                ("streamed rollout vs naive reference (2 clips, on the device)", f"max abs difference {f['max_diff_vs_naive']:.1e}")]
 
 
+def trust(c: Check):
+    """Issue 15 on the device: gradient-weighted rollout (sdpa forward, backward, A recomputed per head)
+    against the eager reference, and a 20-step deletion curve batched 16 to a pass against one by one."""
+    import torch
+
+    from voice_desk.model.engine import Engine
+    from voice_desk.model.faithfulness import _counts, masked_inputs, padding_value, patch_cells
+    from voice_desk.model.gradient_rollout import naive_gradient_rollout
+
+    engine, model = Engine(c.loaded), c.loaded.model
+    recording = c.recordings[0]
+    f = {"gradient_b1_s": c.timed(lambda: engine.explain(recording, method="gradient-rollout"))}
+    explanation = engine.explain(recording, method="gradient-rollout")
+    index = explanation.settings["target_index"]
+    with c.loaded.attention("eager"):
+        x = torch.from_numpy(explanation.log_mel[None]).to(c.loaded.device).requires_grad_(True)
+        out = model(input_values=x, output_attentions=True)
+        for a in out.attentions:
+            a.retain_grad()
+        out.logits[0, index].backward()
+        reference = naive_gradient_rollout([a.detach() for a in out.attentions], [a.grad for a in out.attentions])
+    del out
+    f["gradient_max_diff_vs_naive"] = float((reference[0].cpu().reshape(engine.grid.shape)
+                                             - torch.from_numpy(explanation.patch_relevance)).abs().max())
+    if f["gradient_max_diff_vs_naive"] > 1e-5:
+        raise AssertionError(f"gradient rollout differs from the eager reference by {f['gradient_max_diff_vs_naive']:.2e}")
+    cells = patch_cells(engine.grid, explanation.n_frames)
+    valid = [i for i, (t0, t1, _, _) in enumerate(cells) if t1 > t0]
+    inputs = masked_inputs(explanation.log_mel, cells, valid, _counts(len(valid), 20)[1:],
+                           padding_value(c.loaded.feature_extractor), insertion=False)
+    f["curve20_b16_s"] = c.timed(lambda: engine.probabilities(inputs, batch_size=16), repeats=1)
+    f["curve20_b1_s"] = c.timed(lambda: engine.probabilities(inputs, batch_size=1), repeats=1)
+    return f, [("gradient-weighted rollout, batch 1 (Engine.explain, method gradient-rollout)",
+                ms(f["gradient_b1_s"]) + " per clip"),
+               ("gradient rollout vs eager reference (on the device)",
+                f"max abs difference {f['gradient_max_diff_vs_naive']:.1e}"),
+               ("20-step deletion curve: 16 per batch / one at a time",
+                f"{ms(f['curve20_b16_s'])} / {ms(f['curve20_b1_s'])}")]
+
+
 def embedding(c: Check):
     from voice_desk.data.corpus import Clip
     from voice_desk.train.embedding_cache import embed_clips, pooled_outputs
@@ -506,6 +546,7 @@ PARTS = (  # name, function, seconds it needs on the GPU machine (a tenth in the
     ("model", make_data, 30),
     ("predict", predict, 30),
     ("explain", explain, 30),
+    ("trust", trust, 30),
     ("embedding", embedding, 20),
     ("finetune_loop", finetune_loop, 30),
     ("finetune_trainer", finetune_trainer, 60),

@@ -19,11 +19,12 @@ def test_the_dry_run_runs_every_part(tmp_path):
     result = json.loads((tmp_path / "gpu_check.json").read_text())
     assert result["dry_run"] and result["device"] == "cpu"
     assert {name: part["status"] for name, part in result["parts"].items()} == {
-        name: "ok" for name in ("environment", "cuda_tests", "model", "predict", "explain", "embedding",
+        name: "ok" for name in ("environment", "cuda_tests", "model", "predict", "explain", "trust", "embedding",
                                 "finetune_loop", "finetune_trainer", "torchrun", "finetune_trainer_workers")}
     parts = {name: part["figures"] for name, part in result["parts"].items()}
     assert parts["cuda_tests"]["counts"]["skipped"] >= 10 and "passed" not in parts["cuda_tests"]["counts"]
     assert parts["explain"]["max_diff_vs_naive"] <= 1e-6
+    assert parts["trust"]["gradient_max_diff_vs_naive"] <= 1e-6 and parts["trust"]["curve20_b1_s"] > 0
     assert parts["torchrun"]["processes"] == 2 and parts["torchrun"]["optimizer_steps"] >= 1
     assert parts["finetune_trainer"]["svd_40_epochs_h"] > 0 and parts["finetune_trainer_workers"]["workers"] >= 1
     table = (tmp_path / "gpu_check.md").read_text()
