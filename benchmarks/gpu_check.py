@@ -1,8 +1,9 @@
 """The GPU paths, checked in one call (issue 17): the CUDA tests, predict / explain / embedding
 speed on the full-size AST, gradient-weighted rollout and a 20-step faithfulness curve (issue 15),
 ast_finetuned's time at SVD's size, and `voice-desk train` under torchrun. Writes gpu_check.json
-and gpu_check.md into --out after every part (a run cut short keeps what it measured) and stops within --timeout seconds (default 480): a part that would not
-fit in the time left is skipped with a note. Expected on one H200: about 4 minutes (an estimate:
+and gpu_check.md into --out after every part (a run cut short keeps what it measured) and stops
+within --timeout seconds (default 480): a part that would not fit in the time left is skipped
+with a note. Expected on one H200: about 4 minutes (an estimate:
 no GPU has been lent to this task yet).
 
 On this workplace's lent GPU machine (nvidia-h200: no network; its python3 already holds CUDA
