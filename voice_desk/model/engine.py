@@ -7,6 +7,7 @@ block by block) for one forward pass and stream the rollout through hooks.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import Callable
 
 import numpy as np
@@ -131,16 +132,10 @@ class Engine:
         loaded = self.loaded
         (inp,) = model_inputs([recording], loaded.feature_extractor)
         recorder = RolloutRecorder(loaded.model, head_fusion, discard_ratio, progress=progress, cancelled=cancelled)
-        seen: list = []
-        hook = (loaded.model.classifier.register_forward_pre_hook(lambda module, args: seen.append(args[0].detach()))
-                if representation else None)
-        try:
-            with torch.inference_mode(), loaded.attention(register_rollout_attention()), recorder:
-                probs = self._forward(inp.values[None])[0]
-                relevance = recorder.relevance()[0].cpu().numpy()
-        finally:
-            if hook is not None:
-                hook.remove()
+        with self._head_input(representation) as seen, torch.inference_mode(), \
+                loaded.attention(register_rollout_attention()), recorder:
+            probs = self._forward(inp.values[None])[0]
+            relevance = recorder.relevance()[0].cpu().numpy()
         pooled = seen[0][0].float().cpu().numpy() if seen else None
         prediction = self._prediction(probs, recording, inp.warnings)  # raises for NaN outputs
         settings = {"method": ROLLOUT, "target_class": None, "head_fusion": head_fusion,
@@ -151,7 +146,7 @@ class Engine:
     def _explain_gradient(self, recording: Recording, target_class: str | int | None,
                           progress: Callable[[float], None] | None, cancelled: Callable[[], bool] | None,
                           representation: bool) -> tuple[Explanation, np.ndarray | None]:
-        """The gradient-weighted rollout: one forward pass with HF's eager attention and gradients,
+        """The gradient-weighted rollout: one forward pass (sdpa, the input carrying a gradient) and
         one backward pass from the target class's logit (:mod:`voice_desk.model.gradient_rollout`)."""
         import torch
 
@@ -163,16 +158,9 @@ class Engine:
             return target_index(loaded.labels, target_class, self.predicted_index(
                 self._prediction(probs, recording, inp.warnings)))
 
-        seen: list = []
-        hook = (loaded.model.classifier.register_forward_pre_hook(lambda module, args: seen.append(args[0].detach()))
-                if representation else None)
-        try:
-            with loaded.attention(register_gradient_attention()):
-                values = torch.from_numpy(inp.values[None]).to(loaded.device)
-                logits, relevance, index = gradient_rollout(loaded.model, values, choose, progress, cancelled)
-        finally:
-            if hook is not None:
-                hook.remove()
+        with self._head_input(representation) as seen, loaded.attention(register_gradient_attention()):
+            values = torch.from_numpy(inp.values[None]).to(loaded.device)
+            logits, relevance, index = gradient_rollout(loaded.model, values, choose, progress, cancelled)
         probs = torch.softmax(logits.float(), dim=-1).cpu().numpy()
         prediction = self._prediction(probs, recording, inp.warnings)
         settings = {"method": GRADIENT_ROLLOUT, "target_class": loaded.labels[index], "target_index": index,
@@ -180,6 +168,19 @@ class Engine:
                     "attention": "sdpa; A recomputed per head in the backward pass, grad A = grad O . V^T"}
         pooled = seen[0][0].float().cpu().numpy() if seen else None
         return self._explanation(prediction, relevance.float().cpu().numpy(), inp, settings, recording), pooled
+
+    @contextmanager
+    def _head_input(self, wanted: bool):
+        """A list that receives what the classification head is given (the pooled representation)
+        during the block, when ``wanted``; taken by a forward pre-hook on ``model.classifier``."""
+        seen: list = []
+        hook = (self.loaded.model.classifier.register_forward_pre_hook(
+            lambda module, args: seen.append(args[0].detach())) if wanted else None)
+        try:
+            yield seen
+        finally:
+            if hook is not None:
+                hook.remove()
 
     def _explanation(self, prediction: Prediction, relevance: np.ndarray, inp, settings: dict,
                      recording: Recording) -> Explanation:
