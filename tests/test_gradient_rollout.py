@@ -5,23 +5,11 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import speech_like
-from voice_desk.audio.load import recording_from_array
 from voice_desk.errors import VoiceDeskError
-from voice_desk.model.bundle import load_model
-from voice_desk.model.engine import Engine
 from voice_desk.model.gradient_rollout import fuse_gradient, naive_gradient_rollout, pooled_gradient_relevance
 from voice_desk.model.rollout import Cancelled
 
-
-@pytest.fixture(scope="module")
-def engine(tiny_bundle):
-    return Engine(load_model(tiny_bundle, device="cpu"))
-
-
-@pytest.fixture(scope="module")
-def recording():
-    return recording_from_array(speech_like(1.8), 16_000)
+from test_rollout import engine, recording  # noqa: F401  (the tiny engine and clip fixtures)
 
 
 def reference(engine, explanation, index):
